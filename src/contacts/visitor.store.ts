@@ -1,0 +1,36 @@
+/** Visitor ids: one per browser identity; each belongs to at most one lead. */
+import type { Db } from '../db/executor.js';
+
+export interface Visitor {
+  id: string;
+  projectId: string;
+  leadId: string | null;
+}
+
+interface VisitorRow {
+  id: string;
+  project_id: string;
+  lead_id: string | null;
+}
+
+const toVisitor = (row: VisitorRow): Visitor => ({ id: row.id, projectId: row.project_id, leadId: row.lead_id });
+
+export async function insertVisitor(db: Db, visitor: { id: string; projectId: string }): Promise<Visitor> {
+  await db('visitors').insert({ id: visitor.id, project_id: visitor.projectId });
+  return { id: visitor.id, projectId: visitor.projectId, leadId: null };
+}
+
+export async function findVisitor(db: Db, projectId: string, visitorId: string): Promise<Visitor | null> {
+  const row = await db<VisitorRow>('visitors').where({ id: visitorId, project_id: projectId }).first();
+  return row ? toVisitor(row) : null;
+}
+
+/** Reads the visitor and holds its row until the transaction ends, so two tabs never create two leads. */
+export async function lockVisitor(db: Db, projectId: string, visitorId: string): Promise<Visitor | null> {
+  const row = await db<VisitorRow>('visitors').where({ id: visitorId, project_id: projectId }).forUpdate().first();
+  return row ? toVisitor(row) : null;
+}
+
+export async function setVisitorLead(db: Db, visitorId: string, leadId: string): Promise<void> {
+  await db('visitors').where({ id: visitorId }).update({ lead_id: leadId });
+}

@@ -1,0 +1,156 @@
+/** Conversations and their participants: SQL and the mapping to the public Conversation shape. */
+import { v4 as uuidv4 } from 'uuid';
+import { toIso, type Db } from '../db/executor.js';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
+
+export type ConversationStatus = 'unassigned' | 'assigned' | 'closed';
+
+export interface Conversation {
+  id: string;
+  projectId: string;
+  leadId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  firstText: string | null;
+  lastSeq: number;
+  visitorLastReadSeq: number;
+  agentLastReadSeq: number;
+  /** Set by the visitor at `conversation:start` (page, department…): an addition to the contract's shape. */
+  attributes: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  rating: number | null;
+}
+
+export interface ConversationRow {
+  id: string;
+  project_id: string;
+  lead_id: string;
+  status: ConversationStatus;
+  assignee_id: string | null;
+  first_text: string | null;
+  last_seq: number;
+  visitor_last_read_seq: number;
+  agent_last_read_seq: number;
+  attributes: Record<string, unknown>;
+  rating: number | null;
+  created_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+}
+
+export function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    leadId: row.lead_id,
+    status: row.status,
+    assigneeId: row.assignee_id,
+    firstText: row.first_text,
+    lastSeq: row.last_seq,
+    visitorLastReadSeq: row.visitor_last_read_seq,
+    agentLastReadSeq: row.agent_last_read_seq,
+    attributes: row.attributes ?? {},
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+    closedAt: toIso(row.closed_at),
+    rating: row.rating,
+  };
+}
+
+export async function insertConversation(
+  db: Db,
+  input: { projectId: string; leadId: string; firstText: string | null; lastSeq: number; attributes: Record<string, unknown> },
+): Promise<Conversation> {
+  const [row] = await db<ConversationRow>('conversations')
+    .insert({
+      id: uuidv4(),
+      project_id: input.projectId,
+      lead_id: input.leadId,
+      first_text: input.firstText,
+      last_seq: input.lastSeq,
+      attributes: JSON.stringify(input.attributes) as unknown as Record<string, unknown>,
+    })
+    .returning('*');
+  return toConversation(row!);
+}
+
+export async function findConversation(db: Db, projectId: string, conversationId: string): Promise<Conversation | null> {
+  const row = await db<ConversationRow>('conversations').where({ id: conversationId, project_id: projectId }).first();
+  return row ? toConversation(row) : null;
+}
+
+/** Reads the conversation and holds its row until the transaction ends. */
+export async function lockConversation(db: Db, projectId: string, conversationId: string): Promise<Conversation | null> {
+  const row = await db<ConversationRow>('conversations').where({ id: conversationId, project_id: projectId }).forUpdate().first();
+  return row ? toConversation(row) : null;
+}
+
+export type ConversationChanges = Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'rating' | 'visitor_last_read_seq' | 'agent_last_read_seq'>> & {
+  closed_at?: Date | null | ReturnType<Db['fn']['now']>;
+  rating_comment?: string | null;
+};
+
+export async function updateConversation(db: Db, conversationId: string, changes: ConversationChanges): Promise<Conversation> {
+  const [row] = await db<ConversationRow>('conversations')
+    .where({ id: conversationId })
+    .update({ ...changes, updated_at: db.fn.now() } as Record<string, unknown>)
+    .returning('*');
+  return toConversation(row!);
+}
+
+export interface ConversationQuery {
+  status?: ConversationStatus;
+  leadId?: string;
+  assigneeId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first, paged by an opaque (createdAt, id) cursor. */
+export async function listConversations(db: Db, projectId: string, query: ConversationQuery): Promise<{ data: Conversation[]; nextCursor: string | null }> {
+  const builder = db<ConversationRow>('conversations').where({ project_id: projectId });
+  if (query.status) builder.where({ status: query.status });
+  if (query.leadId) builder.where({ lead_id: query.leadId });
+  if (query.assigneeId) builder.where({ assignee_id: query.assigneeId });
+  if (query.cursor !== undefined) {
+    const { createdAt, id } = decodeCursor(query.cursor);
+    builder.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
+  }
+  const rows = await builder.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.limit + 1);
+  const page = rows.slice(0, query.limit).map(toConversation);
+  const last = page.at(-1);
+  return { data: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+}
+
+export async function listConversationsOfLead(db: Db, projectId: string, leadId: string): Promise<Conversation[]> {
+  const rows = await db<ConversationRow>('conversations')
+    .where({ project_id: projectId, lead_id: leadId })
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  return rows.map(toConversation);
+}
+
+export async function addParticipant(db: Db, conversationId: string, agentId: string): Promise<void> {
+  await db('conversation_participants').insert({ conversation_id: conversationId, agent_id: agentId }).onConflict(['conversation_id', 'agent_id']).ignore();
+}
+
+export async function removeParticipant(db: Db, conversationId: string, agentId: string): Promise<void> {
+  await db('conversation_participants').where({ conversation_id: conversationId, agent_id: agentId }).delete();
+}
+
+/** Agents who joined (the assignee is always one once assigned). */
+export async function listParticipants(db: Db, conversationId: string): Promise<string[]> {
+  const rows: { agent_id: string }[] = await db('conversation_participants').where({ conversation_id: conversationId }).select('agent_id');
+  return rows.map((r) => r.agent_id);
+}
+
+export async function listParticipantsOf(db: Db, conversationIds: string[]): Promise<Map<string, string[]>> {
+  const byConversation = new Map<string, string[]>(conversationIds.map((id) => [id, []]));
+  if (conversationIds.length === 0) return byConversation;
+  const rows: { conversation_id: string; agent_id: string }[] = await db('conversation_participants')
+    .whereIn('conversation_id', conversationIds)
+    .select('conversation_id', 'agent_id');
+  for (const row of rows) byConversation.get(row.conversation_id)?.push(row.agent_id);
+  return byConversation;
+}

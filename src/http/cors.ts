@@ -1,0 +1,28 @@
+/**
+ * Browser access to REST: the widget's anonymous endpoint from any origin, everything else
+ * (the agent side) from the same origin or CORS_ORIGINS only.
+ */
+import type { RequestHandler } from 'express';
+
+const PUBLIC_PATHS = new Set(['/v1/auth/anonymous']);
+
+export function cors(allowedOrigins: readonly string[]): RequestHandler {
+  const allowed = new Set(allowedOrigins.map((o) => new URL(o).origin));
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && (PUBLIC_PATHS.has(req.path) || allowed.has(origin))) {
+      res.set({
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+        'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE, OPTIONS',
+        'Access-Control-Max-Age': '600',
+        Vary: 'Origin',
+      });
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}

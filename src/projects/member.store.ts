@@ -1,0 +1,82 @@
+/** Project membership: which agents work in which project, with what role. */
+import type { Db } from '../db/executor.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { AppError } from '../errors.js';
+
+export type Role = 'owner' | 'admin' | 'agent';
+
+export interface Membership {
+  projectId: string;
+  agentId: string;
+  role: Role;
+  maxConcurrent: number | null;
+}
+
+export interface MemberRecord {
+  id: string;
+  email: string;
+  fullname: string;
+  role: Role;
+  maxConcurrent: number | null;
+  openConversations: number;
+}
+
+export async function insertMember(db: Db, input: { projectId: string; agentId: string; role: Role }): Promise<void> {
+  try {
+    await db('project_members').insert({ project_id: input.projectId, agent_id: input.agentId, role: input.role });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'That agent is already a member of this project.');
+    throw err;
+  }
+}
+
+export async function findMembership(db: Db, projectId: string, agentId: string): Promise<Membership | null> {
+  const row = await db('project_members').where({ project_id: projectId, agent_id: agentId }).first();
+  return row ? { projectId, agentId, role: row.role as Role, maxConcurrent: row.max_concurrent as number | null } : null;
+}
+
+const memberColumns = (db: Db) => [
+  'a.id',
+  'a.email',
+  'a.fullname',
+  'm.role',
+  'm.max_concurrent',
+  db.raw(
+    `(select count(*) from conversations c where c.project_id = m.project_id and c.assignee_id = m.agent_id and c.status = 'assigned') as open_conversations`,
+  ),
+];
+
+interface MemberRow {
+  id: string;
+  email: string;
+  fullname: string;
+  role: Role;
+  max_concurrent: number | null;
+  open_conversations: number | string;
+}
+
+const toMember = (row: MemberRow): MemberRecord => ({
+  id: row.id,
+  email: row.email,
+  fullname: row.fullname,
+  role: row.role,
+  maxConcurrent: row.max_concurrent,
+  openConversations: Number(row.open_conversations),
+});
+
+export async function listMembers(db: Db, projectId: string): Promise<MemberRecord[]> {
+  const rows: MemberRow[] = await db('project_members as m')
+    .join('agents as a', 'a.id', 'm.agent_id')
+    .where('m.project_id', projectId)
+    .orderBy('m.created_at', 'asc')
+    .select(memberColumns(db));
+  return rows.map(toMember);
+}
+
+export async function findMember(db: Db, projectId: string, agentId: string): Promise<MemberRecord | null> {
+  const row: MemberRow | undefined = await db('project_members as m')
+    .join('agents as a', 'a.id', 'm.agent_id')
+    .where({ 'm.project_id': projectId, 'm.agent_id': agentId })
+    .first(memberColumns(db));
+  return row ? toMember(row) : null;
+}

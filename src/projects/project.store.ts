@@ -1,0 +1,57 @@
+/** Projects: the tenant every other record belongs to. */
+import crypto from 'node:crypto';
+import { v4 as uuidv4 } from 'uuid';
+import { toIso, type Db } from '../db/executor.js';
+
+export type Routing = 'auto' | 'pooled';
+
+export interface Project {
+  id: string;
+  name: string;
+  createdAt: string;
+  routing: Routing;
+  defaultMaxConcurrent: number;
+  /** Present only for owners and admins. */
+  identitySecret?: string;
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  routing: Routing;
+  default_max_concurrent: number;
+  identity_secret: string;
+  created_at: Date;
+}
+
+export function newIdentitySecret(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+function toProject(row: ProjectRow, withSecret: boolean): Project {
+  const project: Project = {
+    id: row.id,
+    name: row.name,
+    createdAt: toIso(row.created_at),
+    routing: row.routing,
+    defaultMaxConcurrent: row.default_max_concurrent,
+  };
+  if (withSecret) project.identitySecret = row.identity_secret;
+  return project;
+}
+
+export async function insertProject(db: Db, input: { name: string }): Promise<Project> {
+  const [row] = await db<ProjectRow>('projects')
+    .insert({ id: uuidv4(), name: input.name, identity_secret: newIdentitySecret() })
+    .returning('*');
+  return toProject(row!, true);
+}
+
+export async function findProject(db: Db, projectId: string, options: { withSecret: boolean }): Promise<Project | null> {
+  const row = await db<ProjectRow>('projects').where({ id: projectId }).first();
+  return row ? toProject(row, options.withSecret) : null;
+}
+
+export async function projectExists(db: Db, projectId: string): Promise<boolean> {
+  return (await db('projects').where({ id: projectId }).first('id')) !== undefined;
+}

@@ -1,0 +1,27 @@
+/** One wrapper for every socket command: validate at the edge, run, ack exactly once. */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { toAppError } from '../errors.js';
+import { parseInput } from '../validation.js';
+import type { Ack } from './events.js';
+
+/**
+ * Builds a Socket.IO handler: the payload is parsed with `schema` (unknown keys stripped),
+ * `run` gets typed input, and whatever happens the ack is called once with
+ * `{ ok: true, data }` or `{ ok: false, error }`. Internal errors are logged, never leaked.
+ */
+export function withAck<S extends z.ZodType, T>(logger: Logger, event: string, schema: S, run: (input: z.output<S>) => Promise<T>) {
+  return async (payload: unknown, ack?: unknown): Promise<void> => {
+    // A client that sends no callback gets no answer; the command still must not crash us.
+    const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : typeof payload === 'function' ? (payload as (r: Ack<T>) => void) : () => {};
+    const input = typeof payload === 'function' ? undefined : payload;
+    try {
+      const data = await run(parseInput(schema, input));
+      reply({ ok: true, data });
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.code === 'INTERNAL' || appError.code === 'UNAVAILABLE') logger.error({ err, event }, 'socket command failed');
+      reply({ ok: false, error: appError.toBody() });
+    }
+  };
+}

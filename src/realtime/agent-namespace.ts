@@ -1,0 +1,135 @@
+/** The /agent namespace: the agent console's commands, presence across tabs, each command acked once. */
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import type { AgentActor } from '../conversations/actor.js';
+import { conversationFor } from '../conversations/access.js';
+import { listConversations } from '../conversations/conversation.store.js';
+import {
+  closeConversation,
+  joinConversation,
+  leaveConversation,
+  markRead,
+  reopenConversation,
+  transferConversation,
+} from '../conversations/conversation.service.js';
+import { listMessages } from '../conversations/message.store.js';
+import { admitMessage } from '../conversations/send-message.js';
+import { uuid } from '../validation.js';
+import { withAck } from './ack.js';
+import { authenticateAgent } from './agent-handshake.js';
+import { audienceOf, audienceOfMessage } from './audience.js';
+import { conversationRef, listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
+import type { AgentNamespace, AgentSocket } from './namespaces.js';
+import type { Notifier } from './notifier.js';
+import { rooms } from './rooms.js';
+import { SendOrder } from './send-order.js';
+
+/** `conversation:list` answers at most this many, newest first (REST pages through the rest). */
+export const AGENT_LIST_DEFAULT = 100;
+
+const listInput = z.object({
+  status: z.enum(['unassigned', 'assigned', 'closed']).optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+
+export function registerAgentNamespace(nsp: AgentNamespace, deps: Deps, notifier: Notifier): void {
+  nsp.use(authenticateAgent(deps));
+  nsp.on('connection', (socket) => {
+    const { projectId, agentId, tokenExpiresAt } = socket.data;
+    void socket.join([rooms.projectAgents(projectId), rooms.agent(projectId, agentId)]);
+    trackPresence(socket, deps, notifier);
+    // Tokens expire; so do the sockets they opened.
+    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, tokenExpiresAt * 1000 - Date.now()));
+    expiry.unref();
+    socket.on('disconnect', () => clearTimeout(expiry));
+    registerCommands(socket, deps, notifier);
+  });
+}
+
+function trackPresence(socket: AgentSocket, deps: Deps, notifier: Notifier): void {
+  const { projectId, agentId } = socket.data;
+  const report = (change: { status: 'online' | 'away' | 'offline'; changed: boolean }) => {
+    if (change.changed) notifier.presenceChanged(projectId, agentId, change.status);
+  };
+  // The disconnect waits for the connect, so a quick reconnect never leaves a stale socket behind.
+  const connected = deps.presence.connect(projectId, agentId, socket.id).then(report, (err) => {
+    deps.logger.warn({ err, agentId }, 'presence connect failed');
+  });
+  socket.on('disconnect', () => {
+    void connected
+      .then(() => deps.presence.disconnect(projectId, agentId, socket.id))
+      .then(report, (err) => deps.logger.warn({ err, agentId }, 'presence disconnect failed'));
+  });
+}
+
+function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): void {
+  const knex = deps.db.knex;
+  const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
+  const sends = new SendOrder();
+  const on = <S extends z.ZodType, T>(event: string, schema: S, run: (input: z.output<S>) => Promise<T>) =>
+    socket.on(event as 'typing', withAck(deps.logger, event, schema, run));
+
+  on('presence:set', z.object({ status: z.enum(['online', 'away']) }), async ({ status }) => {
+    const change = await deps.presence.setStatus(actor.projectId, actor.agentId, status);
+    if (change.changed) notifier.presenceChanged(actor.projectId, actor.agentId, change.status);
+    return { status };
+  });
+
+  on('conversation:list', listInput, async ({ status, limit }) => {
+    const page = await listConversations(knex, actor.projectId, { ...(status ? { status } : {}), limit: limit ?? AGENT_LIST_DEFAULT });
+    return page.data;
+  });
+
+  on('conversation:join', conversationRef, async ({ conversationId }) => {
+    const { conversation, messages, assigned } = await joinConversation(knex, actor, conversationId);
+    if (assigned) notifier.conversationUpdated(conversation);
+    return { conversation, messages };
+  });
+
+  on('conversation:leave', conversationRef, async ({ conversationId }) => {
+    const { conversation, unassigned } = await leaveConversation(knex, actor, conversationId);
+    if (unassigned) notifier.conversationUpdated(conversation);
+    return {};
+  });
+
+  on('message:send', sendMessage, async (input) => {
+    const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
+    if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socket.id);
+    return written.message;
+  });
+
+  on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    return listMessages(knex, conversation.id, query);
+  });
+
+  on('conversation:read', readInput, async ({ conversationId, seq }) => {
+    const { conversation, moved } = await markRead(knex, actor, conversationId, seq);
+    if (moved) notifier.conversationRead(await audienceOf(knex, conversation), conversation.id, { type: 'agent', id: actor.agentId }, conversation.agentLastReadSeq);
+    return {};
+  });
+
+  on('conversation:close', conversationRef, async ({ conversationId }) => {
+    const conversation = await closeConversation(knex, actor, conversationId);
+    notifier.conversationUpdated(conversation);
+    return conversation;
+  });
+
+  on('conversation:reopen', conversationRef, async ({ conversationId }) => {
+    const conversation = await reopenConversation(knex, actor, conversationId);
+    notifier.conversationUpdated(conversation);
+    return conversation;
+  });
+
+  on('conversation:transfer', z.object({ conversationId: uuid, agentId: uuid }), async ({ conversationId, agentId }) => {
+    const conversation = await transferConversation(knex, actor, conversationId, agentId);
+    notifier.conversationUpdated(conversation);
+    return conversation;
+  });
+
+  on('typing', typingInput, async ({ conversationId, typing }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    notifier.typing(await audienceOf(knex, conversation), conversation.id, { type: 'agent', id: actor.agentId }, typing, socket.id);
+    return {};
+  });
+}

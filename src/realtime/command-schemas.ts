@@ -1,0 +1,24 @@
+/** Payload schemas of the socket commands both namespaces share. Unknown keys are stripped. */
+import { z } from 'zod';
+import { attributes, clientMessageId, messageText, seq, uuid } from '../validation.js';
+import { MAX_PAGE } from '../conversations/message.store.js';
+
+export const conversationRef = z.object({ conversationId: uuid });
+
+export const sendMessage = z.object({
+  conversationId: uuid,
+  clientMessageId,
+  text: messageText,
+  attributes: attributes.optional(),
+});
+
+export const listMessagesInput = z.object({
+  conversationId: uuid,
+  afterSeq: seq.optional(),
+  beforeSeq: seq.optional(),
+  limit: z.number().int().min(1).max(MAX_PAGE).optional(),
+});
+
+export const readInput = z.object({ conversationId: uuid, seq });
+
+export const typingInput = z.object({ conversationId: uuid, typing: z.boolean() });

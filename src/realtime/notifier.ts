@@ -1,0 +1,74 @@
+/**
+ * Fan-out rules in one place: who hears about what. Emits go through the Socket.IO adapter,
+ * so with Redis they reach sockets on every process.
+ */
+import type { Conversation } from '../conversations/conversation.store.js';
+import type { Message, Sender } from '../conversations/message.store.js';
+import type { AgentStatus } from '../presence/presence-store.js';
+import type { AgentNamespace, VisitorNamespace } from './namespaces.js';
+import { rooms } from './rooms.js';
+
+/** The people of one conversation: its lead's sockets and its agents (assignee and those who joined). */
+export interface ConversationAudience {
+  projectId: string;
+  leadId: string;
+  agentIds: string[];
+}
+
+export class Notifier {
+  constructor(
+    private readonly visitors: VisitorNamespace,
+    private readonly agents: AgentNamespace,
+  ) {}
+
+  /** To every socket of the lead and of the conversation's agents, except the sender's socket. */
+  messageCreated(message: Message, audience: ConversationAudience, exceptSocketId?: string): void {
+    this.toLead(audience.leadId, exceptSocketId)?.emit('message:created', message);
+    this.toAgents(audience, exceptSocketId)?.emit('message:created', message);
+  }
+
+  conversationCreated(conversation: Conversation): void {
+    this.agents.to(rooms.projectAgents(conversation.projectId)).emit('conversation:created', conversation);
+  }
+
+  /** Status, assignee or rating changed: every agent of the project and every socket of the lead. */
+  conversationUpdated(conversation: Conversation): void {
+    this.agents.to(rooms.projectAgents(conversation.projectId)).emit('conversation:updated', conversation);
+    this.visitors.to(rooms.lead(conversation.leadId)).emit('conversation:updated', conversation);
+  }
+
+  /** A visitor's typing goes to the conversation's agents; an agent's to the lead and the other agents. */
+  typing(audience: ConversationAudience, conversationId: string, sender: Sender, typing: boolean, exceptSocketId: string): void {
+    const payload = { conversationId, sender, typing };
+    if (sender.type !== 'visitor') this.toLead(audience.leadId, exceptSocketId)?.emit('typing', payload);
+    this.toAgents(audience, exceptSocketId)?.emit('typing', payload);
+  }
+
+  /** A read receipt goes to the other side of the conversation. */
+  conversationRead(audience: ConversationAudience, conversationId: string, reader: Sender, seq: number): void {
+    const payload = { conversationId, reader, seq };
+    if (reader.type === 'visitor') this.toAgents(audience)?.emit('conversation:read', payload);
+    else this.toLead(audience.leadId)?.emit('conversation:read', payload);
+  }
+
+  presenceChanged(projectId: string, agentId: string, status: AgentStatus): void {
+    this.agents.to(rooms.projectAgents(projectId)).emit('presence:changed', { agentId, status });
+  }
+
+  /** Once a visitor has a lead, all its sockets (every tab, every process) hear the lead's events. */
+  visitorJoinedLead(visitorId: string, leadId: string): void {
+    this.visitors.in(rooms.visitor(visitorId)).socketsJoin(rooms.lead(leadId));
+  }
+
+  private toLead(leadId: string, exceptSocketId?: string) {
+    const target = this.visitors.to(rooms.lead(leadId));
+    return exceptSocketId ? target.except(exceptSocketId) : target;
+  }
+
+  private toAgents(audience: ConversationAudience, exceptSocketId?: string) {
+    // An empty room list would broadcast to the whole namespace: never do that.
+    if (audience.agentIds.length === 0) return null;
+    const target = this.agents.to([...new Set(audience.agentIds)].map((id) => rooms.agent(audience.projectId, id)));
+    return exceptSocketId ? target.except(exceptSocketId) : target;
+  }
+}

@@ -1,0 +1,110 @@
+/** The /visitor namespace: the widget's commands, each acked once. */
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import { updateLeadOfVisitor, leadIdOfVisitor } from '../contacts/visitor-leads.js';
+import { conversationFor } from '../conversations/access.js';
+import { listConversationsOfLead } from '../conversations/conversation.store.js';
+import { markRead, rateConversation, startConversation } from '../conversations/conversation.service.js';
+import { listMessages } from '../conversations/message.store.js';
+import { admitMessage } from '../conversations/send-message.js';
+import { attributes, messageText, uuid } from '../validation.js';
+import { withAck } from './ack.js';
+import { audienceOf, audienceOfMessage } from './audience.js';
+import { listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
+import type { VisitorActor } from '../conversations/actor.js';
+import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
+import type { Notifier } from './notifier.js';
+import { rooms } from './rooms.js';
+import { SendOrder } from './send-order.js';
+import { authenticateVisitor } from './visitor-handshake.js';
+
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+
+/** The pre-chat form. Empty strings clear a field. */
+export const leadUpdate = z.object({
+  fullname: optionalText(200),
+  firstName: optionalText(200),
+  lastName: optionalText(200),
+  email: z.union([z.literal(''), z.email({ message: 'must be an email address' }).max(320)]).nullable().optional(),
+  phone: optionalText(50),
+  attributes: attributes.optional(),
+});
+
+const startInput = z.object({ text: messageText.optional(), attributes: attributes.optional() });
+const rateInput = z.object({ conversationId: uuid, rating: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() });
+
+const emptyToNull = <T extends Record<string, unknown>>(o: T): T =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === '' ? null : v])) as T;
+
+export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, notifier: Notifier): void {
+  nsp.use(authenticateVisitor(deps));
+  nsp.on('connection', (socket) => {
+    const { session } = socket.data;
+    void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
+    socket.emit('session', session);
+    registerCommands(socket, deps, notifier);
+  });
+}
+
+function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier): void {
+  const knex = deps.db.knex;
+  const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
+  const sends = new SendOrder();
+  const on = <S extends z.ZodType, T>(event: string, schema: S, run: (input: z.output<S>) => Promise<T>) =>
+    socket.on(event as 'typing', withAck(deps.logger, event, schema, run));
+
+  /** The lead now exists: this socket and every other tab of the visitor hear its events. */
+  const joinLead = (leadId: string, created: boolean) => {
+    if (!created) return;
+    void socket.join(rooms.lead(leadId));
+    notifier.visitorJoinedLead(actor.visitorId, leadId);
+  };
+
+  on('lead:update', leadUpdate, async (input) => {
+    const { lead, created } = await updateLeadOfVisitor(knex, actor, emptyToNull(input));
+    joinLead(lead.id, created);
+    return lead;
+  });
+
+  on('conversation:start', startInput, async (input) => {
+    const started = await startConversation(knex, actor, input);
+    joinLead(started.conversation.leadId, started.leadCreated);
+    notifier.conversationCreated(started.conversation);
+    return started.conversation;
+  });
+
+  on('conversation:list', z.object({}), async () => {
+    const leadId = await leadIdOfVisitor(knex, actor);
+    return leadId ? listConversationsOfLead(knex, actor.projectId, leadId) : [];
+  });
+
+  on('message:send', sendMessage, async (input) => {
+    const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
+    if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socket.id);
+    return written.message;
+  });
+
+  on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    return listMessages(knex, conversation.id, query);
+  });
+
+  on('conversation:read', readInput, async ({ conversationId, seq }) => {
+    const { conversation, moved } = await markRead(knex, actor, conversationId, seq);
+    if (moved) notifier.conversationRead(await audienceOf(knex, conversation), conversation.id, { type: 'visitor', id: actor.visitorId }, conversation.visitorLastReadSeq);
+    return {};
+  });
+
+  on('conversation:rate', rateInput, async ({ conversationId, ...rating }) => {
+    const conversation = await rateConversation(knex, actor, conversationId, rating);
+    notifier.conversationUpdated(conversation);
+    return conversation;
+  });
+
+  on('typing', typingInput, async ({ conversationId, typing }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    notifier.typing(await audienceOf(knex, conversation), conversation.id, { type: 'visitor', id: actor.visitorId }, typing, socket.id);
+    return {};
+  });
+
+}
