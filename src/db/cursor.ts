@@ -1,6 +1,13 @@
 /** Opaque pagination cursors over (createdAt, id), newest first. */
 import { AppError } from '../errors.js';
 
+/**
+ * SQL for a row's timestamp to the microsecond, the precision the database keeps. A cursor
+ * built from the millisecond ISO string of the public shape would skip the rows that share
+ * that millisecond with the last row of a page.
+ */
+export const cursorTimestampSql = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
