@@ -23,7 +23,7 @@ export interface ServerProcess {
  */
 export function spawnServer(env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const merged: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, LOG_LEVEL: 'info', ...testEnv(), ...env })) {
+  for (const [key, value] of Object.entries({ ...process.env, ...testEnv(), LOG_LEVEL: 'info', ...env })) {
     if (value !== undefined) merged[key] = value;
   }
   const child = spawn(process.execPath, ['--import', 'tsx', `${PROJECT_ROOT}src/main.ts`], {
