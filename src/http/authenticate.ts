@@ -1,11 +1,10 @@
 /** REST guards: who is calling (an agent's Bearer token) and what they are in the project. */
 import type { Request, RequestHandler, Response } from 'express';
+import { validate as isUuid } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { findMembership, type Membership, type Role } from '../projects/member.store.js';
 import { projectExists } from '../projects/project.store.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AgentLocals {
   agentId: string;
@@ -27,7 +26,7 @@ export function requireAgent(deps: Deps): RequestHandler {
 export function requireMember(deps: Deps, roles?: readonly Role[]): RequestHandler {
   return async (req, res, next) => {
     const projectId = String(req.params.projectId);
-    if (!UUID.test(projectId) || !(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
+    if (!(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
     const membership = await findMembership(deps.db.knex, projectId, res.locals.agentId as string);
     if (!membership) throw new AppError('FORBIDDEN', 'You are not a member of this project.');
     if (roles && !roles.includes(membership.role)) throw new AppError('FORBIDDEN', `Only ${roles.join(' or ')} may do this.`);
@@ -42,6 +41,6 @@ export const agentIdOf = (res: Response): string => res.locals.agentId as string
 /** A path id that is not a UUID names no record: 404, not a database error. */
 export function pathId(req: Request, name: string, what: string): string {
   const value = String(req.params[name]);
-  if (!UUID.test(value)) throw new AppError('NOT_FOUND', `No such ${what} in this project.`);
+  if (!isUuid(value)) throw new AppError('NOT_FOUND', `No such ${what} in this project.`);
   return value;
 }

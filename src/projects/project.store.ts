@@ -1,6 +1,6 @@
 /** Projects: the tenant every other record belongs to. */
 import crypto from 'node:crypto';
-import { v4 as uuidv4 } from 'uuid';
+import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import { toIso, type Db } from '../db/executor.js';
 
 export type Routing = 'auto' | 'pooled';
@@ -52,6 +52,8 @@ export async function findProject(db: Db, projectId: string, options: { withSecr
   return row ? toProject(row, options.withSecret) : null;
 }
 
+/** False for ids that are not UUIDs, too: they name no project. */
 export async function projectExists(db: Db, projectId: string): Promise<boolean> {
+  if (!isUuid(projectId)) return false;
   return (await db('projects').where({ id: projectId }).first('id')) !== undefined;
 }

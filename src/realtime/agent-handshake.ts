@@ -10,7 +10,6 @@ import { handshakeError } from './handshake-error.js';
 import type { AgentSocket } from './namespaces.js';
 
 const handshakeAuth = z.object({ token: z.string(), projectId: z.string() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function authenticateAgent(deps: Deps) {
   return async (socket: AgentSocket, next: (err?: Error) => void) => {
@@ -25,7 +24,7 @@ export function authenticateAgent(deps: Deps) {
       const knex = deps.db.knex;
       if (!(await findAgentById(knex, claims.agentId))) throw new AppError('UNAUTHENTICATED', 'This agent no longer exists.');
       const { projectId } = parsed.data;
-      if (!UUID.test(projectId) || !(await projectExists(knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
+      if (!(await projectExists(knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
       if (!(await findMembership(knex, projectId, claims.agentId))) throw new AppError('FORBIDDEN', 'You are not a member of this project.');
       socket.data.projectId = projectId;
       socket.data.agentId = claims.agentId;
