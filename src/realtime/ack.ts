@@ -25,3 +25,15 @@ export function withAck<S extends z.ZodType, T>(logger: Logger, event: string, s
     }
   };
 }
+
+/** What the ack of command `E` carries, read off the typed command map `C` (see events.ts). */
+type AckData<C, E extends keyof C> = C[E] extends (payload: unknown, ack: (response: Ack<infer T>) => void) => void ? T : never;
+
+/** Registers one command of the map `C` on a socket, wrapped by withAck; the handler must return that command's ack data. */
+export type Register<C> = <E extends keyof C & string, S extends z.ZodType>(event: E, schema: S, run: (input: z.output<S>) => Promise<AckData<C, E>>) => void;
+
+export function commandsOf<C>(socket: { on(event: string, listener: (...args: any[]) => void): unknown }, logger: Logger): Register<C> {
+  return (event, schema, run) => {
+    socket.on(event, withAck(logger, event, schema, run));
+  };
+}

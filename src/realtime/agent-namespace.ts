@@ -1,28 +1,24 @@
 /** The /agent namespace: the agent console's commands, presence across tabs, each command acked once. */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { commandsOf } from './ack.js';
+import type { AgentCommands } from './events.js';
+import { conversationRef } from './command-schemas.js';
+import { registerConversationCommands } from './conversation-commands.js';
 import type { AgentActor } from '../conversations/actor.js';
-import { conversationFor } from '../conversations/access.js';
 import { listConversations } from '../conversations/conversation.store.js';
 import {
   closeConversation,
   joinConversation,
   leaveConversation,
-  markRead,
   reopenConversation,
   transferConversation,
 } from '../conversations/conversation.service.js';
-import { listMessages } from '../conversations/message.store.js';
-import { admitMessage } from '../conversations/send-message.js';
 import { uuid } from '../validation.js';
-import { withAck } from './ack.js';
 import { authenticateAgent } from './agent-handshake.js';
-import { audienceOf, audienceOfMessage } from './audience.js';
-import { conversationRef, listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
 import type { AgentNamespace, AgentSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 import { rooms } from './rooms.js';
-import { SendOrder } from './send-order.js';
 
 /** `conversation:list` answers at most this many, newest first (REST pages through the rest). */
 export const AGENT_LIST_DEFAULT = 100;
@@ -65,9 +61,7 @@ function trackPresence(socket: AgentSocket, deps: Deps, notifier: Notifier): voi
 function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): void {
   const knex = deps.db.knex;
   const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
-  const sends = new SendOrder();
-  const on = <S extends z.ZodType, T>(event: string, schema: S, run: (input: z.output<S>) => Promise<T>) =>
-    socket.on(event as 'typing', withAck(deps.logger, event, schema, run));
+  const on = commandsOf<AgentCommands>(socket, deps.logger);
 
   on('presence:set', z.object({ status: z.enum(['online', 'away']) }), async ({ status }) => {
     const change = await deps.presence.setStatus(actor.projectId, actor.agentId, status);
@@ -92,23 +86,6 @@ function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): 
     return {};
   });
 
-  on('message:send', sendMessage, async (input) => {
-    const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
-    if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socket.id);
-    return written.message;
-  });
-
-  on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
-    const conversation = await conversationFor(knex, actor, conversationId);
-    return listMessages(knex, conversation.id, query);
-  });
-
-  on('conversation:read', readInput, async ({ conversationId, seq }) => {
-    const { conversation, moved } = await markRead(knex, actor, conversationId, seq);
-    if (moved) notifier.conversationRead(await audienceOf(knex, conversation), conversation.id, { type: 'agent', id: actor.agentId }, conversation.agentLastReadSeq);
-    return {};
-  });
-
   on('conversation:close', conversationRef, async ({ conversationId }) => {
     const conversation = await closeConversation(knex, actor, conversationId);
     notifier.conversationUpdated(conversation);
@@ -127,9 +104,5 @@ function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): 
     return conversation;
   });
 
-  on('typing', typingInput, async ({ conversationId, typing }) => {
-    const conversation = await conversationFor(knex, actor, conversationId);
-    notifier.typing(await audienceOf(knex, conversation), conversation.id, { type: 'agent', id: actor.agentId }, typing, socket.id);
-    return {};
-  });
+  registerConversationCommands(on, socket.id, actor, deps, notifier);
 }

@@ -49,29 +49,29 @@ export interface AgentServerEvents extends SharedServerEvents {
   'visitor:presence': (payload: { leadId: string; visitorId: string; online: boolean }) => void;
 }
 
-export interface VisitorCommands {
-  'lead:update': Command<Lead>;
-  'conversation:start': Command<Conversation>;
-  'conversation:list': Command<Conversation[]>;
+/** The commands both namespaces share, with the same payloads and acks. */
+export interface ConversationCommands {
   'message:send': Command<Message>;
   'message:list': Command<Message[]>;
   'conversation:read': Command<Empty>;
-  'conversation:rate': Command<Conversation>;
   typing: Command<Empty>;
 }
 
-export interface AgentCommands {
+export interface VisitorCommands extends ConversationCommands {
+  'lead:update': Command<Lead>;
+  'conversation:start': Command<Conversation>;
+  'conversation:list': Command<Conversation[]>;
+  'conversation:rate': Command<Conversation>;
+}
+
+export interface AgentCommands extends ConversationCommands {
   'presence:set': Command<{ status: 'online' | 'away' }>;
   'conversation:list': Command<Conversation[]>;
   'conversation:join': Command<{ conversation: Conversation; messages: Message[] }>;
   'conversation:leave': Command<Empty>;
-  'message:send': Command<Message>;
-  'message:list': Command<Message[]>;
-  'conversation:read': Command<Empty>;
   'conversation:close': Command<Conversation>;
   'conversation:reopen': Command<Conversation>;
   'conversation:transfer': Command<Conversation>;
-  typing: Command<Empty>;
 }
 
 export interface VisitorSocketData {

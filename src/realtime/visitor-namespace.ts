@@ -1,21 +1,17 @@
 /** The /visitor namespace: the widget's commands, each acked once. */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { updateLeadOfVisitor, leadIdOfVisitor } from '../contacts/visitor-leads.js';
-import { conversationFor } from '../conversations/access.js';
-import { listConversationsOfLead } from '../conversations/conversation.store.js';
-import { markRead, rateConversation, startConversation } from '../conversations/conversation.service.js';
-import { listMessages } from '../conversations/message.store.js';
-import { admitMessage } from '../conversations/send-message.js';
-import { attributes, messageText, uuid } from '../validation.js';
-import { withAck } from './ack.js';
-import { audienceOf, audienceOfMessage } from './audience.js';
-import { listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
+import { leadIdOfVisitor, updateLeadOfVisitor } from '../contacts/visitor-leads.js';
 import type { VisitorActor } from '../conversations/actor.js';
+import { rateConversation, startConversation } from '../conversations/conversation.service.js';
+import { listConversationsOfLead } from '../conversations/conversation.store.js';
+import { attributes, messageText, uuid } from '../validation.js';
+import { commandsOf } from './ack.js';
+import { registerConversationCommands } from './conversation-commands.js';
+import type { VisitorCommands } from './events.js';
 import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 import { rooms } from './rooms.js';
-import { SendOrder } from './send-order.js';
 import { authenticateVisitor } from './visitor-handshake.js';
 
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -49,9 +45,7 @@ export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, noti
 function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier): void {
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
-  const sends = new SendOrder();
-  const on = <S extends z.ZodType, T>(event: string, schema: S, run: (input: z.output<S>) => Promise<T>) =>
-    socket.on(event as 'typing', withAck(deps.logger, event, schema, run));
+  const on = commandsOf<VisitorCommands>(socket, deps.logger);
 
   /** The lead now exists: this socket and every other tab of the visitor hear its events. */
   const joinLead = (leadId: string, created: boolean) => {
@@ -78,33 +72,11 @@ function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier)
     return leadId ? listConversationsOfLead(knex, actor.projectId, leadId) : [];
   });
 
-  on('message:send', sendMessage, async (input) => {
-    const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
-    if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socket.id);
-    return written.message;
-  });
-
-  on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
-    const conversation = await conversationFor(knex, actor, conversationId);
-    return listMessages(knex, conversation.id, query);
-  });
-
-  on('conversation:read', readInput, async ({ conversationId, seq }) => {
-    const { conversation, moved } = await markRead(knex, actor, conversationId, seq);
-    if (moved) notifier.conversationRead(await audienceOf(knex, conversation), conversation.id, { type: 'visitor', id: actor.visitorId }, conversation.visitorLastReadSeq);
-    return {};
-  });
-
   on('conversation:rate', rateInput, async ({ conversationId, ...rating }) => {
     const conversation = await rateConversation(knex, actor, conversationId, rating);
     notifier.conversationUpdated(conversation);
     return conversation;
   });
 
-  on('typing', typingInput, async ({ conversationId, typing }) => {
-    const conversation = await conversationFor(knex, actor, conversationId);
-    notifier.typing(await audienceOf(knex, conversation), conversation.id, { type: 'visitor', id: actor.visitorId }, typing, socket.id);
-    return {};
-  });
-
+  registerConversationCommands(on, socket.id, actor, deps, notifier);
 }

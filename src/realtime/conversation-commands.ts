@@ -1,0 +1,46 @@
+/** The commands both namespaces share: send, list, read and typing, for whichever side the actor is. */
+import type { Deps } from '../deps.js';
+import { conversationFor } from '../conversations/access.js';
+import { senderOf, type Actor } from '../conversations/actor.js';
+import { markRead } from '../conversations/conversation.service.js';
+import { listMessages } from '../conversations/message.store.js';
+import { admitMessage } from '../conversations/send-message.js';
+import type { Register } from './ack.js';
+import type { ConversationCommands } from './events.js';
+import { audienceOf, audienceOfMessage } from './audience.js';
+import { listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
+import type { Notifier } from './notifier.js';
+import { SendOrder } from './send-order.js';
+
+export function registerConversationCommands(on: Register<ConversationCommands>, socketId: string, actor: Actor, deps: Deps, notifier: Notifier): void {
+  const knex = deps.db.knex;
+  const me = senderOf(actor);
+  // One per socket: its messages keep the order it sent them in.
+  const sends = new SendOrder();
+
+  on('message:send', sendMessage, async (input) => {
+    const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
+    if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socketId);
+    return written.message;
+  });
+
+  on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    return listMessages(knex, conversation.id, query);
+  });
+
+  on('conversation:read', readInput, async ({ conversationId, seq }) => {
+    const { conversation, moved } = await markRead(knex, actor, conversationId, seq);
+    if (moved) {
+      const readSeq = actor.type === 'visitor' ? conversation.visitorLastReadSeq : conversation.agentLastReadSeq;
+      notifier.conversationRead(await audienceOf(knex, conversation), conversation.id, me, readSeq);
+    }
+    return {};
+  });
+
+  on('typing', typingInput, async ({ conversationId, typing }) => {
+    const conversation = await conversationFor(knex, actor, conversationId);
+    notifier.typing(await audienceOf(knex, conversation), conversation.id, me, typing, socketId);
+    return {};
+  });
+}
