@@ -58,7 +58,8 @@ export function toAppError(err: unknown): AppError {
   if (
     UNAVAILABLE_PG_CODES.has(code) ||
     UNAVAILABLE_ERRNO.has(code) ||
-    (e?.name === 'KnexTimeoutError') ||
+    e?.name === 'KnexTimeoutError' ||
+    e?.name === 'MaxRetriesPerRequestError' ||
     /Connection terminated|Connection is closed|connect ECONNREFUSED/.test(message)
   ) {
     return new AppError('UNAVAILABLE', 'A backing service is unavailable; retry the same command.');

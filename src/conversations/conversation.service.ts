@@ -65,7 +65,7 @@ export function joinConversation(knex: Knex, agent: AgentActor, conversationId: 
     let conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     let assigned = false;
     if (conversation.status === 'unassigned') {
-      conversation = await updateConversation(trx, conversation.id, { status: 'assigned', assignee_id: agent.agentId });
+      conversation = await updateConversation(trx, conversation, { status: 'assigned', assignee_id: agent.agentId });
       await markAssigned(trx, agent.projectId, agent.agentId);
       assigned = true;
     }
@@ -84,7 +84,7 @@ export function leaveConversation(knex: Knex, agent: AgentActor, conversationId:
     let conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await removeParticipant(trx, conversation.id, agent.agentId);
     const unassigned = conversation.assigneeId === agent.agentId && conversation.status === 'assigned';
-    if (unassigned) conversation = await updateConversation(trx, conversation.id, { status: 'unassigned', assignee_id: null });
+    if (unassigned) conversation = await updateConversation(trx, conversation, { status: 'unassigned', assignee_id: null });
     return { conversation, unassigned };
   });
 }
@@ -94,7 +94,7 @@ export function closeConversation(knex: Knex, agent: AgentActor, conversationId:
     const conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await assertMayWrite(trx, agent, conversation);
     if (conversation.status === 'closed') throw new AppError('CONFLICT', 'The conversation is already closed.');
-    return updateConversation(trx, conversation.id, { status: 'closed', closed_at: trx.fn.now() });
+    return updateConversation(trx, conversation, { status: 'closed', closed_at: trx.fn.now() });
   });
 }
 
@@ -103,7 +103,7 @@ export function reopenConversation(knex: Knex, agent: AgentActor, conversationId
     const conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await assertMayWrite(trx, agent, conversation);
     if (conversation.status !== 'closed') throw new AppError('CONFLICT', 'Only a closed conversation can be reopened.');
-    return updateConversation(trx, conversation.id, { status: conversation.assigneeId ? 'assigned' : 'unassigned', closed_at: null });
+    return updateConversation(trx, conversation, { status: conversation.assigneeId ? 'assigned' : 'unassigned', closed_at: null });
   });
 }
 
@@ -118,7 +118,7 @@ export function transferConversation(knex: Knex, agent: AgentActor, conversation
     if (conversation.assigneeId) await removeParticipant(trx, conversation.id, conversation.assigneeId);
     await addParticipant(trx, conversation.id, toAgentId);
     await markAssigned(trx, agent.projectId, toAgentId);
-    return updateConversation(trx, conversation.id, { status: 'assigned', assignee_id: toAgentId });
+    return updateConversation(trx, conversation, { status: 'assigned', assignee_id: toAgentId });
   });
 }
 
@@ -127,7 +127,7 @@ export function rateConversation(knex: Knex, visitor: VisitorActor, conversation
   return knex.transaction(async (trx) => {
     const conversation = await conversationFor(trx, visitor, conversationId, { lock: true });
     if (conversation.status !== 'closed') throw new AppError('CONFLICT', 'Only a closed conversation can be rated.');
-    return updateConversation(trx, conversation.id, { rating: input.rating, rating_comment: input.comment ?? null });
+    return updateConversation(trx, conversation, { rating: input.rating, rating_comment: input.comment ?? null });
   });
 }
 
@@ -139,7 +139,7 @@ export function markRead(knex: Knex, actor: Actor, conversationId: string, seq: 
     const current = actor.type === 'visitor' ? conversation.visitorLastReadSeq : conversation.agentLastReadSeq;
     const target = Math.min(seq, conversation.lastSeq);
     if (target <= current) return { conversation, moved: false };
-    return { conversation: await updateConversation(trx, conversation.id, { [column]: target }), moved: true };
+    return { conversation: await updateConversation(trx, conversation, { [column]: target }), moved: true };
   });
 }
 

@@ -92,9 +92,10 @@ export type ConversationChanges = Partial<Pick<ConversationRow, 'status' | 'assi
   rating_comment?: string | null;
 };
 
-export async function updateConversation(db: Db, conversationId: string, changes: ConversationChanges): Promise<Conversation> {
+/** Applies `changes` to a conversation the caller already found (and locked) in its project. */
+export async function updateConversation(db: Db, conversation: Pick<Conversation, 'id' | 'projectId'>, changes: ConversationChanges): Promise<Conversation> {
   const [row] = await db<ConversationRow>('conversations')
-    .where({ id: conversationId })
+    .where({ id: conversation.id, project_id: conversation.projectId })
     .update({ ...changes, updated_at: db.fn.now() } as Record<string, unknown>)
     .returning('*');
   return toConversation(row!);
