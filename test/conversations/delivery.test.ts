@@ -10,7 +10,7 @@ const isIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 
 describe('conversations: delivery guarantees', () => {
   let t: TestApp;
   before(async () => {
-    // These tests fire bursts on purpose; the per-socket rate limit has its own tests.
+    // These tests fire bursts on purpose: keep the per-socket rate limit (not enforced yet) out of them.
     t = await startApp({ RATE_LIMIT_SOCKET: '0' });
   });
   after(async () => {
