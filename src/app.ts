@@ -24,6 +24,9 @@ export interface App {
 
 export function createApp(deps: Deps): App {
   const web = express();
+  const server = http.createServer(web);
+  const { io, notifier, isLeadOnline } = createSocketServer(server, deps);
+
   web.disable('x-powered-by');
   web.set('trust proxy', deps.config.trustProxy);
   web.use(helmet());
@@ -31,14 +34,12 @@ export function createApp(deps: Deps): App {
   web.use(express.json({ limit: '64kb' }));
   web.use(healthRoutes(deps));
   web.use('/v1/auth', authRoutes(deps));
-  web.use('/v1/projects/:projectId/leads', leadRoutes(deps));
+  web.use('/v1/projects/:projectId/leads', leadRoutes(deps, isLeadOnline));
   web.use('/v1/projects/:projectId/conversations', conversationRoutes(deps));
   web.use('/v1/projects', projectRoutes(deps));
   web.use(notFound);
   web.use(errorHandler(deps.logger));
 
-  const server = http.createServer(web);
-  const { io, notifier } = createSocketServer(server, deps);
   deps.presence.start((projectId, agentId, status) => notifier.presenceChanged(projectId, agentId, status));
 
   return {

@@ -3,12 +3,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { parseInput } from '../validation.js';
+import { email, parseInput } from '../validation.js';
 import { openVisitorSession } from '../realtime/visitor-handshake.js';
 import { findAgentWithPasswordByEmail, insertAgent } from './agent.store.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-export const email = z.email({ message: 'must be an email address' }).max(320).trim();
 export const password = z.string().min(8, 'must be at least 8 characters').max(200);
 export const fullname = z.string().trim().min(1).max(200);
 
@@ -29,7 +28,7 @@ export function authRoutes(deps: Deps): Router {
   router.post('/login', async (req, res) => {
     const body = parseInput(loginBody, req.body);
     const found = await findAgentWithPasswordByEmail(knex, body.email.trim());
-    if (!found || !(await verifyPassword(found.passwordHash, body.password))) {
+    if (!(await verifyPassword(found?.passwordHash ?? null, body.password)) || !found) {
       throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
     }
     res.json({ agent: found.agent, token: await deps.tokens.signAgent(found.agent.id) });

@@ -7,6 +7,7 @@ import { parseInput } from '../validation.js';
 import { membershipOf, pathId, requireAgent, requireMember } from '../http/authenticate.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
 import { findLead, listLeads } from './lead.store.js';
+import type { IsLeadOnline } from '../realtime/lead-presence.js';
 
 const listQuery = z.object({
   email: z.string().max(320).optional(),
@@ -15,7 +16,7 @@ const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-export function leadRoutes(deps: Deps): Router {
+export function leadRoutes(deps: Deps, isLeadOnline: IsLeadOnline): Router {
   const router = Router({ mergeParams: true });
   const knex = deps.db.knex;
   router.use(requireAgent(deps), requireMember(deps));
@@ -28,7 +29,7 @@ export function leadRoutes(deps: Deps): Router {
   router.get('/:leadId', async (req, res) => {
     const lead = await findLead(knex, membershipOf(res).projectId, pathId(req, 'leadId', 'lead'));
     if (!lead) throw new AppError('NOT_FOUND', 'No such lead in this project.');
-    res.json(lead);
+    res.json({ ...lead, online: await isLeadOnline(lead.id) });
   });
 
   router.get('/:leadId/conversations', async (req, res) => {

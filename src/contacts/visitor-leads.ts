@@ -1,7 +1,7 @@
 /** A visitor's lead, created lazily at its first pre-chat form or conversation. */
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { findLead, insertLead, updateLead, type Lead, type LeadFields } from './lead.store.js';
+import { insertLead, updateLead, type Lead, type LeadFields } from './lead.store.js';
 import { findVisitor, lockVisitor, setVisitorLead } from './visitor.store.js';
 import type { Db } from '../db/executor.js';
 
@@ -19,7 +19,7 @@ export async function ensureLeadOfVisitor(trx: Knex.Transaction, ref: VisitorRef
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists; reconnect without a token.');
   if (visitor.leadId) return { leadId: visitor.leadId, created: false };
   const lead = await insertLead(trx, ref.projectId, {});
-  await setVisitorLead(trx, visitor.id, lead.id);
+  await setVisitorLead(trx, ref.projectId, visitor.id, lead.id);
   return { leadId: lead.id, created: true };
 }
 
@@ -37,9 +37,4 @@ export async function leadIdOfVisitor(db: Db, ref: VisitorRef): Promise<string |
   const visitor = await findVisitor(db, ref.projectId, ref.visitorId);
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists; reconnect without a token.');
   return visitor.leadId;
-}
-
-export async function leadOfVisitor(db: Db, ref: VisitorRef): Promise<Lead | null> {
-  const leadId = await leadIdOfVisitor(db, ref);
-  return leadId ? findLead(db, ref.projectId, leadId) : null;
 }

@@ -31,6 +31,6 @@ export async function lockVisitor(db: Db, projectId: string, visitorId: string):
   return row ? toVisitor(row) : null;
 }
 
-export async function setVisitorLead(db: Db, visitorId: string, leadId: string): Promise<void> {
-  await db('visitors').where({ id: visitorId }).update({ lead_id: leadId });
+export async function setVisitorLead(db: Db, projectId: string, visitorId: string, leadId: string): Promise<void> {
+  await db('visitors').where({ id: visitorId, project_id: projectId }).update({ lead_id: leadId });
 }

@@ -70,7 +70,7 @@ export function joinConversation(knex: Knex, agent: AgentActor, conversationId: 
       assigned = true;
     }
     await addParticipant(trx, conversation.id, agent.agentId);
-    const messages = await listMessages(trx, conversation.id, {});
+    const messages = await listMessages(trx, conversation, {});
     return { conversation, messages, assigned };
   });
 }

@@ -76,17 +76,6 @@ export async function insertConversation(
   return toConversation(row!);
 }
 
-export async function findConversation(db: Db, projectId: string, conversationId: string): Promise<Conversation | null> {
-  const row = await db<ConversationRow>('conversations').where({ id: conversationId, project_id: projectId }).first();
-  return row ? toConversation(row) : null;
-}
-
-/** Reads the conversation and holds its row until the transaction ends. */
-export async function lockConversation(db: Db, projectId: string, conversationId: string): Promise<Conversation | null> {
-  const row = await db<ConversationRow>('conversations').where({ id: conversationId, project_id: projectId }).forUpdate().first();
-  return row ? toConversation(row) : null;
-}
-
 export type ConversationChanges = Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'rating' | 'visitor_last_read_seq' | 'agent_last_read_seq'>> & {
   closed_at?: Date | null | ReturnType<Db['fn']['now']>;
   rating_comment?: string | null;
@@ -143,8 +132,10 @@ export async function removeParticipant(db: Db, conversationId: string, agentId:
 }
 
 /** Agents who joined (the assignee is always one once assigned). */
-export async function listParticipants(db: Db, conversationId: string): Promise<string[]> {
-  const rows: { agent_id: string }[] = await db('conversation_participants').where({ conversation_id: conversationId }).select('agent_id');
+export async function listParticipants(db: Db, conversation: Pick<Conversation, 'id' | 'projectId'>): Promise<string[]> {
+  const rows: { agent_id: string }[] = await db('conversation_participants')
+    .whereIn('conversation_id', db('conversations').where({ id: conversation.id, project_id: conversation.projectId }).select('id'))
+    .select('agent_id');
   return rows.map((r) => r.agent_id);
 }
 

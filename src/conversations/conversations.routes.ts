@@ -42,7 +42,7 @@ export function conversationRoutes(deps: Deps): Router {
     const { projectId, agentId } = membershipOf(res);
     const query = parseInput(messagesQuery, req.query);
     const conversation = await conversationFor(knex, agentOf(projectId, agentId), pathId(req, 'conversationId', 'conversation'));
-    res.json({ data: await listMessages(knex, conversation.id, query) });
+    res.json({ data: await listMessages(knex, conversation, query) });
   });
 
   return router;

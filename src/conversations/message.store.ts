@@ -57,9 +57,11 @@ export interface MessageQuery {
  * By ascending seq. After `afterSeq`: the first `limit`; before `beforeSeq`: the last `limit`
  * (both: the first `limit` strictly between them); neither: the latest `limit`.
  */
-export async function listMessages(db: Db, conversationId: string, query: MessageQuery): Promise<Message[]> {
+export async function listMessages(db: Db, conversation: { id: string; projectId: string }, query: MessageQuery): Promise<Message[]> {
   const limit = query.limit ?? DEFAULT_PAGE;
-  const builder = db<MessageRow>('messages').where({ conversation_id: conversationId });
+  const builder = db<MessageRow>('messages')
+    .where({ conversation_id: conversation.id })
+    .whereExists(db('conversations').where({ id: conversation.id, project_id: conversation.projectId }).select(db.raw('1')));
   if (query.afterSeq !== undefined) builder.where('seq', '>', query.afterSeq);
   if (query.beforeSeq !== undefined) builder.where('seq', '<', query.beforeSeq);
   if (query.afterSeq !== undefined) {

@@ -13,10 +13,20 @@ export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Exactly what cursorTimestampSql produces, and a real instant (no 30 February): PostgreSQL must accept it. */
+function isCursorTimestamp(value: string): boolean {
+  if (!CURSOR_TIMESTAMP.test(value) || value.startsWith('0000')) return false;
+  const millis = `${value.slice(0, 23)}Z`;
+  const parsed = new Date(millis);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString() === millis;
+}
+
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && isUuid(id)) {
+    if (typeof createdAt === 'string' && isCursorTimestamp(createdAt) && typeof id === 'string' && isUuid(id)) {
       return { createdAt, id };
     }
   } catch {

@@ -133,11 +133,14 @@ export class RedisPresence implements PresenceStore {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // Saying goodbye: this process's agents leave at once instead of after the TTL.
+    let clean = true;
     for (const [socketId, { projectId, agentId }] of [...this.local]) {
       const change = await this.disconnect(projectId, agentId, socketId).catch(() => null);
-      if (change?.changed) this.listener(projectId, agentId, change.status);
+      if (change === null) clean = false;
+      else if (change.changed) this.listener(projectId, agentId, change.status);
     }
-    await this.redis.zrem(keys.processes(), this.processId).catch(() => undefined);
+    // Leaving the heartbeat set would hide leftovers from the survivors' sweep: only when none are left.
+    if (clean) await this.redis.zrem(keys.processes(), this.processId).catch(() => undefined);
   }
 
   private async tick(): Promise<void> {

@@ -1,7 +1,7 @@
 /** One wrapper for every socket command: validate at the edge, run, ack exactly once. */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { toAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import { parseInput } from '../validation.js';
 import type { Ack } from './events.js';
 
@@ -24,6 +24,15 @@ export function withAck<S extends z.ZodType, T>(logger: Logger, event: string, s
       reply({ ok: false, error: appError.toBody() });
     }
   };
+}
+
+/** A command nobody registered still answers once (NOT_FOUND), so a client never waits for nothing. */
+export function answerUnknownCommands(socket: { onAny(listener: (event: string, ...args: unknown[]) => void): unknown; listenerCount(event: string): number }): void {
+  socket.onAny((event, ...args) => {
+    const ack = args.at(-1);
+    if (typeof ack !== 'function' || socket.listenerCount(event) > 0) return;
+    ack({ ok: false, error: new AppError('NOT_FOUND', `There is no command "${event}" on this namespace.`).toBody() });
+  });
 }
 
 /** What the ack of command `E` carries, read off the typed command map `C` (see events.ts). */

@@ -1,7 +1,7 @@
 /** The /agent namespace: the agent console's commands, presence across tabs, each command acked once. */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { commandsOf } from './ack.js';
+import { answerUnknownCommands, commandsOf } from './ack.js';
 import type { AgentCommands } from './events.js';
 import { conversationRef } from './command-schemas.js';
 import { registerConversationCommands } from './conversation-commands.js';
@@ -34,12 +34,28 @@ export function registerAgentNamespace(nsp: AgentNamespace, deps: Deps, notifier
     const { projectId, agentId, tokenExpiresAt } = socket.data;
     void socket.join([rooms.projectAgents(projectId), rooms.agent(projectId, agentId)]);
     trackPresence(socket, deps, notifier);
-    // Tokens expire; so do the sockets they opened.
-    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, tokenExpiresAt * 1000 - Date.now()));
-    expiry.unref();
-    socket.on('disconnect', () => clearTimeout(expiry));
+    disconnectAt(socket, tokenExpiresAt * 1000);
     registerCommands(socket, deps, notifier);
   });
+}
+
+/** Node's timers fire at once past ~24.8 days: re-arm in steps until the real time. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Tokens expire; so do the sockets they opened. */
+function disconnectAt(socket: AgentSocket, atMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = atMs - Date.now();
+    if (left <= 0) {
+      socket.disconnect(true);
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.on('disconnect', () => clearTimeout(timer));
 }
 
 function trackPresence(socket: AgentSocket, deps: Deps, notifier: Notifier): void {
@@ -62,6 +78,7 @@ function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): 
   const knex = deps.db.knex;
   const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
   const on = commandsOf<AgentCommands>(socket, deps.logger);
+  answerUnknownCommands(socket);
 
   on('presence:set', z.object({ status: z.enum(['online', 'away']) }), async ({ status }) => {
     const change = await deps.presence.setStatus(actor.projectId, actor.agentId, status);

@@ -4,19 +4,13 @@ import { listParticipants, type Conversation } from '../conversations/conversati
 import type { MessageAudience } from '../conversations/message-writer.js';
 import type { ConversationAudience } from './notifier.js';
 
-export async function audienceOf(db: Db, conversation: Conversation): Promise<ConversationAudience> {
-  const participants = await listParticipants(db, conversation.id);
-  return {
-    projectId: conversation.projectId,
-    leadId: conversation.leadId,
-    agentIds: conversation.assigneeId ? [conversation.assigneeId, ...participants] : participants,
-  };
+/** The lead and the agents (assignee first, then those who joined) of a conversation or a message. */
+export function audienceOfMessage(audience: MessageAudience): ConversationAudience {
+  const { projectId, leadId, assigneeId, participants } = audience;
+  return { projectId, leadId, agentIds: assigneeId ? [assigneeId, ...participants] : participants };
 }
 
-export function audienceOfMessage(audience: MessageAudience): ConversationAudience {
-  return {
-    projectId: audience.projectId,
-    leadId: audience.leadId,
-    agentIds: audience.assigneeId ? [audience.assigneeId, ...audience.participants] : audience.participants,
-  };
+export async function audienceOf(db: Db, conversation: Conversation): Promise<ConversationAudience> {
+  const participants = await listParticipants(db, conversation);
+  return audienceOfMessage({ ...conversation, participants });
 }

@@ -1,6 +1,6 @@
 /** The commands both namespaces share: send, list, read and typing, for whichever side the actor is. */
 import type { Deps } from '../deps.js';
-import { conversationFor } from '../conversations/access.js';
+import { assertMayWrite, conversationFor } from '../conversations/access.js';
 import { senderOf, type Actor } from '../conversations/actor.js';
 import { markRead } from '../conversations/conversation.service.js';
 import { listMessages } from '../conversations/message.store.js';
@@ -26,7 +26,7 @@ export function registerConversationCommands(on: Register<ConversationCommands>,
 
   on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
     const conversation = await conversationFor(knex, actor, conversationId);
-    return listMessages(knex, conversation.id, query);
+    return listMessages(knex, conversation, query);
   });
 
   on('conversation:read', readInput, async ({ conversationId, seq }) => {
@@ -40,6 +40,8 @@ export function registerConversationCommands(on: Register<ConversationCommands>,
 
   on('typing', typingInput, async ({ conversationId, typing }) => {
     const conversation = await conversationFor(knex, actor, conversationId);
+    // Only an agent who may write in the conversation may be seen typing in it.
+    if (actor.type === 'agent') await assertMayWrite(knex, actor, conversation);
     notifier.typing(await audienceOf(knex, conversation), conversation.id, me, typing, socketId);
     return {};
   });

@@ -1,7 +1,10 @@
 /** A refused connection: the client's connect_error has err.message equal to the code. */
-import { AppError, toAppError } from '../errors.js';
+import type { Logger } from 'pino';
+import { toAppError } from '../errors.js';
 
-export function handshakeError(err: unknown): Error & { data: unknown } {
-  const appError = err instanceof AppError ? err : toAppError(err);
+/** Our own failures (INTERNAL, UNAVAILABLE) are logged; refusals of bad credentials are not. */
+export function handshakeError(err: unknown, logger: Logger, namespace: string): Error & { data: unknown } {
+  const appError = toAppError(err);
+  if (appError.code === 'INTERNAL' || appError.code === 'UNAVAILABLE') logger.error({ err, namespace }, 'handshake failed');
   return Object.assign(new Error(appError.code), { data: appError.toBody() });
 }

@@ -6,12 +6,13 @@ import type { Deps } from '../deps.js';
 import { registerAgentNamespace } from './agent-namespace.js';
 import type { AgentNamespace, VisitorNamespace } from './namespaces.js';
 import { Notifier } from './notifier.js';
+import { leadPresence, type IsLeadOnline } from './lead-presence.js';
 import { registerVisitorNamespace } from './visitor-namespace.js';
 
 /** A packet over this closes its socket; the process lives on. */
 export const MAX_PACKET_BYTES = 1_000_000;
 
-export function createSocketServer(httpServer: http.Server, deps: Deps): { io: Server; notifier: Notifier } {
+export function createSocketServer(httpServer: http.Server, deps: Deps): { io: Server; notifier: Notifier; isLeadOnline: IsLeadOnline } {
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
     // The widget lives on customers' sites: any origin may open a transport. /agent checks
@@ -25,5 +26,5 @@ export function createSocketServer(httpServer: http.Server, deps: Deps): { io: S
   const notifier = new Notifier(visitors, agents);
   registerVisitorNamespace(visitors, deps, notifier);
   registerAgentNamespace(agents, deps, notifier);
-  return { io, notifier };
+  return { io, notifier, isLeadOnline: leadPresence(visitors) };
 }

@@ -1,6 +1,5 @@
 /** /visitor middleware: mint an anonymous visitor, or resume one from its token. */
 import { v4 as uuidv4 } from 'uuid';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { projectExists } from '../projects/project.store.js';
@@ -9,10 +8,6 @@ import type { SessionPayload } from './events.js';
 import { handshakeError } from './handshake-error.js';
 import type { VisitorSocket } from './namespaces.js';
 
-const handshakeAuth = z.object({
-  projectId: z.string(),
-  token: z.string().optional(),
-});
 
 /** The visitor's session: a token (new, or refreshed so it keeps living) and its lead so far. */
 export async function openVisitorSession(deps: Deps, projectId: string, token: string | undefined): Promise<SessionPayload> {
@@ -33,15 +28,16 @@ export async function openVisitorSession(deps: Deps, projectId: string, token: s
 export function authenticateVisitor(deps: Deps) {
   return async (socket: VisitorSocket, next: (err?: Error) => void) => {
     try {
-      const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
-      if (!parsed.success) throw new AppError('NOT_FOUND', 'auth.projectId is required.');
-      const session = await openVisitorSession(deps, parsed.data.projectId, parsed.data.token);
-      socket.data.projectId = parsed.data.projectId;
+      const { projectId, token } = (socket.handshake.auth ?? {}) as { projectId?: unknown; token?: unknown };
+      if (typeof projectId !== 'string') throw new AppError('NOT_FOUND', 'auth.projectId is required.');
+      if (token !== undefined && typeof token !== 'string') throw new AppError('UNAUTHENTICATED', 'auth.token must be the token of a session.');
+      const session = await openVisitorSession(deps, projectId, token);
+      socket.data.projectId = projectId;
       socket.data.visitorId = session.visitorId;
       socket.data.session = session;
       next();
     } catch (err) {
-      next(handshakeError(err));
+      next(handshakeError(err, deps.logger, '/visitor'));
     }
   };
 }

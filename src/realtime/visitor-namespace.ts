@@ -5,8 +5,8 @@ import { leadIdOfVisitor, updateLeadOfVisitor } from '../contacts/visitor-leads.
 import type { VisitorActor } from '../conversations/actor.js';
 import { rateConversation, startConversation } from '../conversations/conversation.service.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
-import { attributes, messageText, uuid } from '../validation.js';
-import { commandsOf } from './ack.js';
+import { attributes, email, messageText, uuid } from '../validation.js';
+import { answerUnknownCommands, commandsOf } from './ack.js';
 import { registerConversationCommands } from './conversation-commands.js';
 import type { VisitorCommands } from './events.js';
 import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
@@ -21,7 +21,7 @@ export const leadUpdate = z.object({
   fullname: optionalText(200),
   firstName: optionalText(200),
   lastName: optionalText(200),
-  email: z.union([z.literal(''), z.email({ message: 'must be an email address' }).max(320)]).nullable().optional(),
+  email: z.string().trim().max(320).refine((s) => s === '' || email.safeParse(s).success, 'must be an email address').nullable().optional(),
   phone: optionalText(50),
   attributes: attributes.optional(),
 });
@@ -39,13 +39,28 @@ export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, noti
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
     registerCommands(socket, deps, notifier);
+    if (!session.leadId) void joinLeadCreatedMeanwhile(socket, deps);
   });
+}
+
+/**
+ * Another tab may have created the visitor's lead between this handshake's read and this
+ * socket joining its visitor room, so that tab's "join the lead room" missed us: look again.
+ */
+async function joinLeadCreatedMeanwhile(socket: VisitorSocket, deps: Deps): Promise<void> {
+  try {
+    const leadId = await leadIdOfVisitor(deps.db.knex, socket.data);
+    if (leadId) await socket.join(rooms.lead(leadId));
+  } catch (err) {
+    deps.logger.warn({ err }, 'could not re-check the lead of a new visitor socket');
+  }
 }
 
 function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier): void {
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
   const on = commandsOf<VisitorCommands>(socket, deps.logger);
+  answerUnknownCommands(socket);
 
   /** The lead now exists: this socket and every other tab of the visitor hear its events. */
   const joinLead = (leadId: string, created: boolean) => {
@@ -62,9 +77,12 @@ function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier)
 
   on('conversation:start', startInput, async (input) => {
     const started = await startConversation(knex, actor, input);
-    joinLead(started.conversation.leadId, started.leadCreated);
-    notifier.conversationCreated(started.conversation);
-    return started.conversation;
+    const { conversation, firstMessage } = started;
+    joinLead(conversation.leadId, started.leadCreated);
+    notifier.conversationCreated(conversation);
+    // The visitor's other tabs show the opening message too (no agent follows it yet).
+    if (firstMessage) notifier.messageCreated(firstMessage, { projectId: conversation.projectId, leadId: conversation.leadId, agentIds: [] }, socket.id);
+    return conversation;
   });
 
   on('conversation:list', z.object({}), async () => {

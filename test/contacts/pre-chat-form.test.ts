@@ -41,12 +41,19 @@ describe('pre-chat form: lead:update', () => {
     expect(leads.body.data).to.deep.equal([]);
   });
 
-  it('strips unknown keys: a visitor cannot set its own externalId or id', async () => {
-    const { projectId } = await ownerWithProject(t.url);
-    const { socket } = await t.connectVisitor(projectId);
-    const lead = await ok(socket, 'lead:update', { fullname: 'Eve', externalId: 'admin', id: '00000000-0000-4000-8000-000000000000' });
-    expect(lead.externalId).to.equal(null);
-    expect(lead.id).to.not.equal('00000000-0000-4000-8000-000000000000');
+  it('strips unknown keys: a visitor cannot set its own externalId or pick another lead by id', async () => {
+    const { owner, projectId } = await ownerWithProject(t.url);
+    const other = await t.connectVisitor(projectId);
+    const otherLead = await ok(other.socket, 'lead:update', { fullname: 'Victim' });
+
+    const { socket, session } = await t.connectVisitor(projectId);
+    const lead = await ok(socket, 'lead:update', { fullname: 'Eve', externalId: 'admin', id: otherLead.id, projectId: 'elsewhere' });
+    expect(lead).to.include({ externalId: null, projectId, fullname: 'Eve' });
+    expect(lead.id).to.not.equal(otherLead.id);
+    expect(lead.visitorIds).to.deep.equal([session.visitorId]);
+    const victim = await api(t.url, 'GET', `/v1/projects/${projectId}/leads/${otherLead.id}`, { token: owner.token });
+    expect(victim.body).to.include({ fullname: 'Victim', externalId: null });
+    expect(victim.body.visitorIds).to.deep.equal([other.session.visitorId]);
   });
 
   it('a second tab of the same browser hears the lead it created in the first', async () => {

@@ -124,6 +124,8 @@ describe('visitor handshake', () => {
       expect(conversation.leadId).to.equal(leadB.id);
     });
 
+    // Embedded PGlite has one connection, so there the two transactions simply queue; the
+    // PostgreSQL run is the one where the visitor row lock decides the race.
     it('two tabs of one visitor updating at once end up with ONE lead', async () => {
       const { owner, projectId } = await ownerWithProject(t.url);
       const tab1 = await t.connectVisitor(projectId);
