@@ -75,6 +75,10 @@ if (usingPostgres() && usingRedis()) {
       expect(fromAgent).to.include({ seq: 3 });
       expect(fromAgent.sender).to.deep.equal({ type: 'agent', id: agent.agent.id });
       expect(await toVisitor).to.deep.equal(fromAgent);
+
+      // Process B knows the lead is online although its visitor is connected to A.
+      const lead = await api(b.url, 'GET', `/v1/projects/${projectId}/leads/${conversation.leadId}`, { token: owner.token });
+      expect(lead.body).to.include({ id: conversation.leadId, online: true });
     });
 
     it('concurrent sends from both processes get gap-free seqs, in send order per side, and all are delivered', async () => {
