@@ -1,10 +1,6 @@
 /** The /agent namespace: the agent console's commands, presence across tabs, each command acked once. */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { answerUnknownCommands, commandsOf } from './ack.js';
-import type { AgentCommands } from './events.js';
-import { conversationRef } from './command-schemas.js';
-import { registerConversationCommands } from './conversation-commands.js';
 import type { AgentActor } from '../conversations/actor.js';
 import { listConversations } from '../conversations/conversation.store.js';
 import {
@@ -15,7 +11,11 @@ import {
   transferConversation,
 } from '../conversations/conversation.service.js';
 import { uuid } from '../validation.js';
+import { answerUnknownCommands, commandsOf } from './ack.js';
 import { authenticateAgent } from './agent-handshake.js';
+import { conversationRef } from './command-schemas.js';
+import { registerConversationCommands } from './conversation-commands.js';
+import type { AgentCommands } from './events.js';
 import type { AgentNamespace, AgentSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 import { rooms } from './rooms.js';
