@@ -2,7 +2,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Knex } from 'knex';
 import { toIso, type Db } from '../db/executor.js';
-import { cursorTimestampSql, decodeCursor, encodeCursor } from '../db/cursor.js';
+import { newestFirstPage, type Page } from '../db/cursor.js';
 
 export interface Lead {
   id: string;
@@ -117,8 +117,8 @@ export interface LeadQuery {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Newest first, paged by an opaque (createdAt, id) cursor. */
-export async function listLeads(db: Db, projectId: string, query: LeadQuery): Promise<{ data: Lead[]; nextCursor: string | null }> {
-  const builder = selectLeads(db).select(db.raw(`${cursorTimestampSql('leads.created_at')} as cursor_at`)).where('leads.project_id', projectId);
+export async function listLeads(db: Db, projectId: string, query: LeadQuery): Promise<Page<Lead>> {
+  const builder = selectLeads(db).where('leads.project_id', projectId);
   if (query.email !== undefined) builder.whereRaw('lower(leads.email) = lower(?)', [query.email]);
   if (query.q !== undefined && query.q !== '') {
     builder.whereRaw(
@@ -126,12 +126,5 @@ export async function listLeads(db: Db, projectId: string, query: LeadQuery): Pr
       [`%${escapeLike(query.q.toLowerCase())}%`],
     );
   }
-  if (query.cursor !== undefined) {
-    const { createdAt, id } = decodeCursor(query.cursor);
-    builder.whereRaw('(leads.created_at, leads.id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
-  }
-  const rows = (await builder.orderBy([{ column: 'leads.created_at', order: 'desc' }, { column: 'leads.id', order: 'desc' }]).limit(query.limit + 1)) as (LeadRow & { cursor_at: string })[];
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return { data: page.map(toLead), nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
+  return newestFirstPage(db, builder, 'leads', query, toLead);
 }

@@ -1,7 +1,7 @@
 /** Conversations and their participants: SQL and the mapping to the public Conversation shape. */
 import { v4 as uuidv4 } from 'uuid';
 import { toIso, type Db } from '../db/executor.js';
-import { cursorTimestampSql, decodeCursor, encodeCursor } from '../db/cursor.js';
+import { newestFirstPage, type Page } from '../db/cursor.js';
 
 export type ConversationStatus = 'unassigned' | 'assigned' | 'closed';
 
@@ -99,21 +99,12 @@ export interface ConversationQuery {
 }
 
 /** Newest first, paged by an opaque (createdAt, id) cursor. */
-export async function listConversations(db: Db, projectId: string, query: ConversationQuery): Promise<{ data: Conversation[]; nextCursor: string | null }> {
-  const builder = db<ConversationRow>('conversations')
-    .select('*', db.raw(`${cursorTimestampSql('created_at')} as cursor_at`))
-    .where({ project_id: projectId });
+export async function listConversations(db: Db, projectId: string, query: ConversationQuery): Promise<Page<Conversation>> {
+  const builder = db('conversations').select('conversations.*').where({ project_id: projectId });
   if (query.status) builder.where({ status: query.status });
   if (query.leadId) builder.where({ lead_id: query.leadId });
   if (query.assigneeId) builder.where({ assignee_id: query.assigneeId });
-  if (query.cursor !== undefined) {
-    const { createdAt, id } = decodeCursor(query.cursor);
-    builder.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
-  }
-  const rows = (await builder.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.limit + 1)) as (ConversationRow & { cursor_at: string })[];
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return { data: page.map(toConversation), nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
+  return newestFirstPage(db, builder, 'conversations', query, toConversation);
 }
 
 export async function listConversationsOfLead(db: Db, projectId: string, leadId: string): Promise<Conversation[]> {
