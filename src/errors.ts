@@ -35,6 +35,11 @@ export class AppError extends Error {
     return ERROR_STATUS[this.code];
   }
 
+  /** Our failure, not the caller's (INTERNAL, UNAVAILABLE): worth an error log line. */
+  get isServerFault(): boolean {
+    return this.status >= 500;
+  }
+
   toBody(): ErrorBody {
     return this.details === undefined
       ? { code: this.code, message: this.message }

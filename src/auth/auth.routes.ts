@@ -12,7 +12,7 @@ export const password = z.string().min(8, 'must be at least 8 characters').max(2
 export const fullname = z.string().trim().min(1).max(200);
 
 const signupBody = z.object({ email, password, fullname });
-const loginBody = z.object({ email: z.string().max(320), password: z.string().max(200) });
+const loginBody = z.object({ email: z.string().trim().max(320), password: z.string().max(200) });
 const anonymousBody = z.object({ projectId: z.string() });
 
 export function authRoutes(deps: Deps): Router {
@@ -27,7 +27,7 @@ export function authRoutes(deps: Deps): Router {
 
   router.post('/login', async (req, res) => {
     const body = parseInput(loginBody, req.body);
-    const found = await findAgentWithPasswordByEmail(knex, body.email.trim());
+    const found = await findAgentWithPasswordByEmail(knex, body.email);
     if (!(await verifyPassword(found?.passwordHash ?? null, body.password)) || !found) {
       throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
     }

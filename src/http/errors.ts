@@ -10,7 +10,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appError = fromBodyParser(err) ?? toAppError(err);
-    if (appError.code === 'INTERNAL' || appError.code === 'UNAVAILABLE') logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (appError.isServerFault) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     res.status(appError.status).json({ error: appError.toBody() });
   };
 }

@@ -20,19 +20,10 @@ export function withAck<S extends z.ZodType, T>(logger: Logger, event: string, s
       reply({ ok: true, data });
     } catch (err) {
       const appError = toAppError(err);
-      if (appError.code === 'INTERNAL' || appError.code === 'UNAVAILABLE') logger.error({ err, event }, 'socket command failed');
+      if (appError.isServerFault) logger.error({ err, event }, 'socket command failed');
       reply({ ok: false, error: appError.toBody() });
     }
   };
-}
-
-/** A command nobody registered still answers once (NOT_FOUND), so a client never waits for nothing. */
-export function answerUnknownCommands(socket: { onAny(listener: (event: string, ...args: unknown[]) => void): unknown; listenerCount(event: string): number }): void {
-  socket.onAny((event, ...args) => {
-    const ack = args.at(-1);
-    if (typeof ack !== 'function' || socket.listenerCount(event) > 0) return;
-    ack({ ok: false, error: new AppError('NOT_FOUND', `There is no command "${event}" on this namespace.`).toBody() });
-  });
 }
 
 /** What the ack of command `E` carries, read off the typed command map `C` (see events.ts). */
@@ -41,7 +32,22 @@ type AckData<C, E extends keyof C> = C[E] extends (payload: unknown, ack: (respo
 /** Registers one command of the map `C` on a socket, wrapped by withAck; the handler must return that command's ack data. */
 export type Register<C> = <E extends keyof C & string, S extends z.ZodType>(event: E, schema: S, run: (input: z.output<S>) => Promise<AckData<C, E>>) => void;
 
-export function commandsOf<C>(socket: { on(event: string, listener: (...args: any[]) => void): unknown }, logger: Logger): Register<C> {
+interface CommandSocket {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
+  listenerCount(event: string): number;
+}
+
+/**
+ * The way to register a socket's commands. A command nobody registered still answers its
+ * ack once (NOT_FOUND), so a client never waits for nothing.
+ */
+export function commandsOf<C>(socket: CommandSocket, logger: Logger): Register<C> {
+  socket.onAny((event, ...args) => {
+    const ack = args.at(-1);
+    if (typeof ack !== 'function' || socket.listenerCount(event) > 0) return;
+    ack({ ok: false, error: new AppError('NOT_FOUND', `There is no command "${event}" on this namespace.`).toBody() });
+  });
   return (event, schema, run) => {
     socket.on(event, withAck(logger, event, schema, run));
   };

@@ -11,7 +11,7 @@ import {
   transferConversation,
 } from '../conversations/conversation.service.js';
 import { uuid } from '../validation.js';
-import { answerUnknownCommands, commandsOf } from './ack.js';
+import { commandsOf } from './ack.js';
 import { authenticateAgent } from './agent-handshake.js';
 import { conversationRef } from './command-schemas.js';
 import { registerConversationCommands } from './conversation-commands.js';
@@ -78,7 +78,6 @@ function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier): 
   const knex = deps.db.knex;
   const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
   const on = commandsOf<AgentCommands>(socket, deps.logger);
-  answerUnknownCommands(socket);
 
   on('presence:set', z.object({ status: z.enum(['online', 'away']) }), async ({ status }) => {
     const change = await deps.presence.setStatus(actor.projectId, actor.agentId, status);

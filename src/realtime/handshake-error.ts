@@ -5,6 +5,6 @@ import { toAppError } from '../errors.js';
 /** Our own failures (INTERNAL, UNAVAILABLE) are logged; refusals of bad credentials are not. */
 export function handshakeError(err: unknown, logger: Logger, namespace: string): Error & { data: unknown } {
   const appError = toAppError(err);
-  if (appError.code === 'INTERNAL' || appError.code === 'UNAVAILABLE') logger.error({ err, namespace }, 'handshake failed');
+  if (appError.isServerFault) logger.error({ err, namespace }, 'handshake failed');
   return Object.assign(new Error(appError.code), { data: appError.toBody() });
 }

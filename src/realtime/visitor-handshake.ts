@@ -8,7 +8,6 @@ import type { SessionPayload } from './events.js';
 import { handshakeError } from './handshake-error.js';
 import type { VisitorSocket } from './namespaces.js';
 
-
 /** The visitor's session: a token (new, or refreshed so it keeps living) and its lead so far. */
 export async function openVisitorSession(deps: Deps, projectId: string, token: string | undefined): Promise<SessionPayload> {
   const knex = deps.db.knex;

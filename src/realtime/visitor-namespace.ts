@@ -6,7 +6,7 @@ import type { VisitorActor } from '../conversations/actor.js';
 import { rateConversation, startConversation } from '../conversations/conversation.service.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
 import { attributes, email, messageText, uuid } from '../validation.js';
-import { answerUnknownCommands, commandsOf } from './ack.js';
+import { commandsOf } from './ack.js';
 import { registerConversationCommands } from './conversation-commands.js';
 import type { VisitorCommands } from './events.js';
 import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
@@ -60,7 +60,6 @@ function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier)
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
   const on = commandsOf<VisitorCommands>(socket, deps.logger);
-  answerUnknownCommands(socket);
 
   /** The lead now exists: this socket and every other tab of the visitor hear its events. */
   const joinLead = (leadId: string, created: boolean) => {
