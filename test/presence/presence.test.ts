@@ -18,14 +18,19 @@ describe('presence in one app', () => {
     return res.body.data.find((m: any) => m.id === agentId)?.presence;
   };
 
-  it('first tab: online; more tabs: no news; last tab gone: offline; the member list agrees', async () => {
+  /** A project with an agent (not connected yet) and its owner watching; another project's owner listening too. */
+  const observedAgent = async () => {
     const { owner, projectId } = await ownerWithProject(t.url);
     const agent = await addAgent(t.url, owner.token, projectId);
-    const id = agent.agent.id;
     const { owner: stranger, projectId: otherProject } = await ownerWithProject(t.url);
     const observer = await t.connectAgent(owner.token, projectId);
     const outsider = await t.connectAgent(stranger.token, otherProject);
     const outsiderHeard = collect<any>(outsider, 'presence:changed');
+    return { owner, projectId, agent, id: agent.agent.id, observer, stranger, outsiderHeard };
+  };
+
+  it('first tab: online; more tabs: no news; last tab gone: offline; the member list agrees', async () => {
+    const { owner, projectId, agent, id, observer, stranger, outsiderHeard } = await observedAgent();
     const heard = collect<any>(observer, 'presence:changed');
     const aboutAgent = () => heard.filter((e) => e.agentId === id);
     expect(await statusOf(owner.token, projectId, id)).to.equal('offline');
@@ -55,13 +60,7 @@ describe('presence in one app', () => {
   });
 
   it('presence:set away and back: acked, announced, and listed; away survives a new tab but not going offline', async () => {
-    const { owner, projectId } = await ownerWithProject(t.url);
-    const agent = await addAgent(t.url, owner.token, projectId);
-    const id = agent.agent.id;
-    const { owner: stranger, projectId: otherProject } = await ownerWithProject(t.url);
-    const observer = await t.connectAgent(owner.token, projectId);
-    const outsider = await t.connectAgent(stranger.token, otherProject);
-    const outsiderHeard = collect<any>(outsider, 'presence:changed');
+    const { owner, projectId, agent, id, observer, stranger, outsiderHeard } = await observedAgent();
     const next = () => nextEvent<any>(observer, 'presence:changed', (e) => e.agentId === id);
 
     let change = next();
