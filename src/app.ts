@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { leadRoutes } from './contacts/leads.routes.js';
+import { noteRoutes } from './contacts/notes.routes.js';
 import { conversationRoutes } from './conversations/conversations.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { cors } from './http/cors.js';
@@ -26,6 +27,7 @@ export function createApp(deps: Deps): App {
   const web = express();
   const server = http.createServer(web);
   const { io, notifier, isLeadOnline } = createSocketServer(server, deps);
+  const realtime = { notifier, isLeadOnline };
 
   web.disable('x-powered-by');
   web.set('trust proxy', deps.config.trustProxy);
@@ -34,7 +36,8 @@ export function createApp(deps: Deps): App {
   web.use(express.json({ limit: '64kb' }));
   web.use(healthRoutes(deps));
   web.use('/v1/auth', authRoutes(deps));
-  web.use('/v1/projects/:projectId/leads', leadRoutes(deps, isLeadOnline));
+  // Routers with literal paths (duplicates, export…) come before the one with /:leadId.
+  for (const api of [leadRoutes(deps, realtime), noteRoutes(deps)]) web.use(api.mount, api.router);
   web.use('/v1/projects/:projectId/conversations', conversationRoutes(deps));
   web.use('/v1/projects', projectRoutes(deps));
   web.use(notFound);

@@ -1,8 +1,7 @@
-/** Leads (the UI's contacts): SQL and the mapping to the public Lead shape. */
+/** Leads (the UI's contacts): SQL and the mapping to the public Lead shape. Searching lives in lead-search.ts. */
 import { v4 as uuidv4 } from 'uuid';
 import type { Knex } from 'knex';
 import { toIso, type Db } from '../db/executor.js';
-import { newestFirstPage, type Page } from '../db/cursor.js';
 
 export interface Lead {
   id: string;
@@ -15,23 +14,31 @@ export interface Lead {
   email: string | null;
   phone: string | null;
   attributes: Record<string, unknown>;
+  tags: string[];
+  /** Reached through a signed identity: agents see a badge. */
+  verified: boolean;
+  lastSeenAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-/** The fields a visitor's pre-chat form or an agent may set. */
-export interface LeadFields {
-  fullname?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  externalId?: string | null;
+/** The plain fields of a lead, as a visitor's pre-chat form or an agent sets them. */
+export const LEAD_TEXT_FIELDS = ['fullname', 'firstName', 'lastName', 'email', 'phone', 'externalId'] as const;
+export type LeadTextField = (typeof LEAD_TEXT_FIELDS)[number];
+
+/** A change to a lead. Fields left undefined stay as they are; null clears a field. */
+export interface LeadChanges extends Partial<Record<LeadTextField, string | null>> {
   /** Merged key by key into the stored attributes. */
   attributes?: Record<string, unknown>;
+  /** Attribute keys to remove (applied after `attributes`). */
+  removeAttributes?: string[];
+  /** Replaces the tags (already normalised: lower-case, unique). */
+  tags?: string[];
+  verified?: boolean;
+  emailFromIdentity?: boolean;
 }
 
-interface LeadRow {
+export interface LeadRow {
   id: string;
   project_id: string;
   external_id: string | null;
@@ -41,28 +48,33 @@ interface LeadRow {
   email: string | null;
   phone: string | null;
   attributes: Record<string, unknown>;
+  tags: string[];
+  verified: boolean;
+  email_from_identity: boolean;
+  last_seen_at: Date | null;
   created_at: Date;
   updated_at: Date;
-  visitor_ids: string[] | null;
+  visitor_ids?: string[] | null;
 }
 
-const COLUMN_OF = {
+const COLUMN_OF: Record<LeadTextField, string> = {
   fullname: 'fullname',
   firstName: 'first_name',
   lastName: 'last_name',
   email: 'email',
   phone: 'phone',
   externalId: 'external_id',
-} as const;
+};
+
+/** The visitor ids of `leads.id`, oldest first: a column for any select over `leads`. */
+export const visitorIdsColumn = (db: Db) =>
+  db.raw(`coalesce((select array_agg(v.id::text order by v.created_at, v.id) from visitors v where v.lead_id = leads.id), '{}') as visitor_ids`);
 
 function selectLeads(db: Db): Knex.QueryBuilder {
-  return db('leads').select(
-    'leads.*',
-    db.raw(`coalesce((select array_agg(v.id::text order by v.created_at, v.id) from visitors v where v.lead_id = leads.id), '{}') as visitor_ids`),
-  );
+  return db('leads').select('leads.*', visitorIdsColumn(db));
 }
 
-function toLead(row: LeadRow): Lead {
+export function toLead(row: LeadRow): Lead {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -74,32 +86,73 @@ function toLead(row: LeadRow): Lead {
     email: row.email,
     phone: row.phone,
     attributes: row.attributes ?? {},
+    tags: row.tags ?? [],
+    verified: row.verified,
+    lastSeenAt: toIso(row.last_seen_at),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
 }
 
-function fieldColumns(fields: LeadFields): Record<string, unknown> {
+function plainColumns(changes: LeadChanges): Record<string, unknown> {
   const columns: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMN_OF)) {
-    const value = fields[key as keyof typeof COLUMN_OF];
-    if (value !== undefined) columns[column] = value;
+  for (const field of LEAD_TEXT_FIELDS) {
+    const value = changes[field];
+    if (value !== undefined) columns[COLUMN_OF[field]] = value;
   }
+  if (changes.tags !== undefined) columns.tags = changes.tags;
+  if (changes.verified !== undefined) columns.verified = changes.verified;
+  if (changes.emailFromIdentity !== undefined) columns.email_from_identity = changes.emailFromIdentity;
   return columns;
 }
 
-export async function insertLead(db: Db, projectId: string, fields: LeadFields): Promise<Lead> {
+export async function insertLead(db: Db, projectId: string, fields: LeadChanges & { lastSeen?: boolean } = {}): Promise<Lead> {
   const id = uuidv4();
-  await db('leads').insert({ id, project_id: projectId, ...fieldColumns(fields), attributes: JSON.stringify(fields.attributes ?? {}) });
+  await db('leads').insert({
+    id,
+    project_id: projectId,
+    ...plainColumns(fields),
+    attributes: JSON.stringify(fields.attributes ?? {}),
+    ...(fields.lastSeen ? { last_seen_at: db.fn.now() } : {}),
+  });
   return (await findLead(db, projectId, id))!;
 }
 
-/** Sets the given fields; `attributes` merge key by key. Null if no such lead in the project. */
-export async function updateLead(db: Db, projectId: string, leadId: string, fields: LeadFields): Promise<Lead | null> {
-  const changes: Record<string, unknown> = { ...fieldColumns(fields), updated_at: db.fn.now() };
-  if (fields.attributes !== undefined) changes.attributes = db.raw('attributes || ?::jsonb', [JSON.stringify(fields.attributes)]);
-  const updated = await db('leads').where({ id: leadId, project_id: projectId }).update(changes);
-  return updated === 0 ? null : findLead(db, projectId, leadId);
+/**
+ * Sets the given fields; `attributes` merge key by key, then `removeAttributes` go. Null if
+ * there is no such lead in the project. `updatedAt` moves only when something changed.
+ */
+export async function updateLead(db: Db, projectId: string, leadId: string, changes: LeadChanges): Promise<Lead | null> {
+  const set: Record<string, unknown> = plainColumns(changes);
+  let attributes = 'attributes';
+  const bindings: Knex.RawBinding[] = [];
+  if (changes.attributes !== undefined && Object.keys(changes.attributes).length > 0) {
+    attributes = `(${attributes} || ?::jsonb)`;
+    bindings.push(JSON.stringify(changes.attributes));
+  }
+  if (changes.removeAttributes !== undefined && changes.removeAttributes.length > 0) {
+    attributes = `(${attributes} - ?::text[])`;
+    bindings.push(changes.removeAttributes);
+  }
+  if (bindings.length > 0) set.attributes = db.raw(attributes, bindings);
+  if (Object.keys(set).length === 0) return findLead(db, projectId, leadId);
+
+  // Only rows that really change are written, so an update that changes nothing keeps updatedAt.
+  const columns = Object.keys(set);
+  const updated = await db('leads')
+    .where({ id: leadId, project_id: projectId })
+    .whereRaw(`(${columns.map((c) => `leads.${c}`).join(', ')}) is distinct from (${columns.map(() => '?').join(', ')})`, columns.map((c) => castFor(db, c, set[c])) as Knex.RawBinding[])
+    .update({ ...set, updated_at: db.fn.now() });
+  if (updated === 0) return findLead(db, projectId, leadId);
+  return findLead(db, projectId, leadId);
+}
+
+/** A value as SQL of its column's type, for the "did anything change" comparison. */
+function castFor(db: Db, column: string, value: unknown): Knex.RawBinding {
+  if (column === 'attributes') return value as Knex.RawBinding;
+  if (column === 'tags') return db.raw('?::text[]', [value as string[]]);
+  if (column === 'verified' || column === 'email_from_identity') return db.raw('?::boolean', [value as boolean]);
+  return db.raw('?::text', [value as string | null]);
 }
 
 export async function findLead(db: Db, projectId: string, leadId: string): Promise<Lead | null> {
@@ -107,24 +160,18 @@ export async function findLead(db: Db, projectId: string, leadId: string): Promi
   return row ? toLead(row) : null;
 }
 
-export interface LeadQuery {
-  email?: string;
-  q?: string;
-  limit: number;
-  cursor?: string;
+export async function findLeadByExternalId(db: Db, projectId: string, externalId: string): Promise<Lead | null> {
+  const row = (await selectLeads(db).where({ 'leads.project_id': projectId, 'leads.external_id': externalId }).first()) as LeadRow | undefined;
+  return row ? toLead(row) : null;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Whether the lead's email came from a signed identity (a visitor may not change it then). */
+export async function emailFromIdentity(db: Db, projectId: string, leadId: string): Promise<boolean> {
+  const row = await db('leads').where({ id: leadId, project_id: projectId }).first('email_from_identity');
+  return row?.email_from_identity === true;
+}
 
-/** Newest first, paged by an opaque (createdAt, id) cursor. */
-export async function listLeads(db: Db, projectId: string, query: LeadQuery): Promise<Page<Lead>> {
-  const builder = selectLeads(db).where('leads.project_id', projectId);
-  if (query.email !== undefined) builder.whereRaw('lower(leads.email) = lower(?)', [query.email]);
-  if (query.q !== undefined && query.q !== '') {
-    builder.whereRaw(
-      `lower(coalesce(fullname, '') || ' ' || coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '')) like ?`,
-      [`%${escapeLike(query.q.toLowerCase())}%`],
-    );
-  }
-  return newestFirstPage(db, builder, 'leads', query, toLead);
+/** A visitor of the lead was here just now. */
+export async function touchLead(db: Db, projectId: string, leadId: string): Promise<void> {
+  await db('leads').where({ id: leadId, project_id: projectId }).update({ last_seen_at: db.fn.now() });
 }

@@ -1,43 +1,175 @@
-/** Leads (contacts) for agents: /v1/projects/:projectId/leads… */
-import { Router } from 'express';
+/** Leads (contacts) for agents: list, read, create, upsert by externalId, edit, erase. */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { parseInput } from '../validation.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { membershipOf, pathId, requireAgent, requireMember } from '../http/authenticate.js';
+import { DocumentedRouter } from '../http/documented-router.js';
+import { commonErrors, ConversationShape, ErrorShape, LeadShape, listOf, pageOf } from '../http/shapes.js';
+import type { Realtime } from '../realtime/socket-server.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
-import { findLead, listLeads } from './lead.store.js';
-import type { IsLeadOnline } from '../realtime/lead-presence.js';
+import type { Db } from '../db/executor.js';
+import { eraseLead } from './erase-lead.js';
+import { agentLeadFields, externalId, leadListQuery, toLeadChanges } from './lead-input.js';
+import { listLeads } from './lead-search.js';
+import { findLead, findLeadByExternalId, insertLead, updateLead, type Lead, type LeadChanges } from './lead.store.js';
 
-const listQuery = z.object({
-  email: z.string().max(320).optional(),
-  q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(500).optional(),
-});
+export const LEADS_MOUNT = '/v1/projects/:projectId/leads';
 
-export function leadRoutes(deps: Deps, isLeadOnline: IsLeadOnline): Router {
-  const router = Router({ mergeParams: true });
+const notFound = () => new AppError('NOT_FOUND', 'No such lead in this project.');
+const conflict = { description: 'CONFLICT: the externalId is already used by another lead (`details.leadId`)', schema: ErrorShape };
+
+/** Creates a lead; an externalId already used is CONFLICT naming the lead that has it. */
+async function createLead(db: Db, projectId: string, changes: LeadChanges): Promise<Lead> {
+  try {
+    return await insertLead(db, projectId, changes);
+  } catch (err) {
+    if (isUniqueViolation(err, 'leads_project_external_id_unique') && changes.externalId) throw await externalIdTaken(db, projectId, changes.externalId);
+    throw err;
+  }
+}
+
+async function externalIdTaken(db: Db, projectId: string, id: string): Promise<AppError> {
+  const existing = await findLeadByExternalId(db, projectId, id);
+  return new AppError('CONFLICT', 'That externalId is already used by another lead.', { leadId: existing?.id ?? null });
+}
+
+/** An agent's edit. A verified lead keeps the externalId its identity gave it. */
+async function editLead(db: Db, projectId: string, leadId: string, changes: LeadChanges): Promise<Lead> {
+  const current = await findLead(db, projectId, leadId);
+  if (!current) throw notFound();
+  if (current.verified && changes.externalId !== undefined && changes.externalId !== current.externalId) {
+    throw new AppError('CONFLICT', 'A verified lead keeps the externalId of its signed identity.');
+  }
+  try {
+    return (await updateLead(db, projectId, leadId, changes)) ?? Promise.reject(notFound());
+  } catch (err) {
+    if (isUniqueViolation(err, 'leads_project_external_id_unique') && changes.externalId) throw await externalIdTaken(db, projectId, changes.externalId);
+    throw err;
+  }
+}
+
+export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
+  const api = new DocumentedRouter(LEADS_MOUNT, 'Leads').use(requireAgent(deps), requireMember(deps));
   const knex = deps.db.knex;
-  router.use(requireAgent(deps), requireMember(deps));
 
-  router.get('/', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
-    res.json(await listLeads(knex, membershipOf(res).projectId, query));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      summary: 'List and search leads, newest first',
+      query: leadListQuery,
+      responses: { 200: { description: 'One page of leads', schema: pageOf(LeadShape) }, ...commonErrors },
+    },
+    async (_req, res, { query }) => {
+      res.json(await listLeads(knex, membershipOf(res).projectId, query));
+    },
+  );
 
-  router.get('/:leadId', async (req, res) => {
-    const lead = await findLead(knex, membershipOf(res).projectId, pathId(req, 'leadId', 'lead'));
-    if (!lead) throw new AppError('NOT_FOUND', 'No such lead in this project.');
-    res.json({ ...lead, online: await isLeadOnline(lead.id) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/',
+      summary: 'Create a lead (no visitor id yet)',
+      body: agentLeadFields,
+      responses: { 201: { description: 'The new lead', schema: LeadShape }, ...commonErrors, 409: conflict },
+    },
+    async (_req, res, { body }) => {
+      res.status(201).json(await createLead(knex, membershipOf(res).projectId, toLeadChanges(body)));
+    },
+  );
 
-  router.get('/:leadId/conversations', async (req, res) => {
-    const { projectId } = membershipOf(res);
-    const lead = await findLead(knex, projectId, pathId(req, 'leadId', 'lead'));
-    if (!lead) throw new AppError('NOT_FOUND', 'No such lead in this project.');
-    res.json({ data: await listConversationsOfLead(knex, projectId, lead.id) });
-  });
+  api.route(
+    {
+      method: 'put',
+      path: '/by-external-id/:externalId',
+      summary: 'Create or update the lead with this externalId',
+      body: agentLeadFields.omit({ externalId: true }),
+      responses: {
+        200: { description: 'The lead, updated', schema: LeadShape },
+        201: { description: 'The lead, created', schema: LeadShape },
+        ...commonErrors,
+      },
+    },
+    async (req, res, { body }) => {
+      const { projectId } = membershipOf(res);
+      const parsed = externalId.safeParse(req.params.externalId);
+      if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'The payload does not match the schema.', [{ path: 'externalId', message: 'must be 1–200 characters' }]);
+      const changes = toLeadChanges(body);
+      // Two upserts of one new externalId at once: the loser of the insert race updates instead.
+      for (let attempt = 0; ; attempt++) {
+        const existing = await findLeadByExternalId(knex, projectId, parsed.data);
+        if (existing) {
+          res.json(await editLead(knex, projectId, existing.id, changes));
+          return;
+        }
+        try {
+          res.status(201).json(await insertLead(knex, projectId, { ...changes, externalId: parsed.data }));
+          return;
+        } catch (err) {
+          if (!isUniqueViolation(err, 'leads_project_external_id_unique') || attempt > 0) throw err;
+        }
+      }
+    },
+  );
 
-  return router;
+  api.route(
+    {
+      method: 'get',
+      path: '/:leadId',
+      summary: 'One lead, and whether a visitor of it is connected now',
+      responses: { 200: { description: 'The lead plus `online`', schema: LeadShape.extend({ online: z.boolean() }) }, ...commonErrors },
+    },
+    async (req, res) => {
+      const lead = await findLead(knex, membershipOf(res).projectId, pathId(req, 'leadId', 'lead'));
+      if (!lead) throw notFound();
+      res.json({ ...lead, online: await realtime.isLeadOnline(lead.id) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/:leadId',
+      summary: 'Edit a lead: fields, tags; attributes merge key by key and null removes a key',
+      body: agentLeadFields,
+      responses: { 200: { description: 'The lead', schema: LeadShape }, ...commonErrors, 409: conflict },
+    },
+    async (req, res, { body }) => {
+      res.json(await editLead(knex, membershipOf(res).projectId, pathId(req, 'leadId', 'lead'), toLeadChanges(body)));
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/:leadId',
+      summary: 'Erase a lead with its conversations, messages, notes and visitor ids',
+      description: "Its visitors' open sockets are disconnected and their tokens refused from then on.",
+      responses: { 204: { description: 'Erased' }, ...commonErrors },
+    },
+    async (req, res) => {
+      const leadId = pathId(req, 'leadId', 'lead');
+      const { visitorIds } = await eraseLead(knex, membershipOf(res).projectId, leadId);
+      realtime.notifier.leadErased(leadId, visitorIds);
+      res.status(204).end();
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/:leadId/conversations',
+      summary: "A lead's conversations, newest first",
+      responses: { 200: { description: 'Every conversation of the lead', schema: listOf(ConversationShape) }, ...commonErrors },
+    },
+    async (req, res) => {
+      const { projectId } = membershipOf(res);
+      const lead = await findLead(knex, projectId, pathId(req, 'leadId', 'lead'));
+      if (!lead) throw notFound();
+      res.json({ data: await listConversationsOfLead(knex, projectId, lead.id) });
+    },
+  );
+
+  return api;
 }

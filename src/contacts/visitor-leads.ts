@@ -1,7 +1,7 @@
 /** A visitor's lead, created lazily at its first pre-chat form or conversation. */
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { insertLead, updateLead, type Lead, type LeadFields } from './lead.store.js';
+import { insertLead, updateLead, type Lead, type LeadChanges } from './lead.store.js';
 import { findVisitor, lockVisitor, setVisitorLead } from './visitor.store.js';
 import type { Db } from '../db/executor.js';
 
@@ -18,13 +18,13 @@ export async function ensureLeadOfVisitor(trx: Knex.Transaction, ref: VisitorRef
   const visitor = await lockVisitor(trx, ref.projectId, ref.visitorId);
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists; reconnect without a token.');
   if (visitor.leadId) return { leadId: visitor.leadId, created: false };
-  const lead = await insertLead(trx, ref.projectId, {});
+  const lead = await insertLead(trx, ref.projectId, { lastSeen: true });
   await setVisitorLead(trx, ref.projectId, visitor.id, lead.id);
   return { leadId: lead.id, created: true };
 }
 
 /** The pre-chat form: sets the given fields on the visitor's lead (creating it first if needed). */
-export async function updateLeadOfVisitor(knex: Knex, ref: VisitorRef, fields: LeadFields): Promise<{ lead: Lead; created: boolean }> {
+export async function updateLeadOfVisitor(knex: Knex, ref: VisitorRef, fields: LeadChanges): Promise<{ lead: Lead; created: boolean }> {
   return knex.transaction(async (trx) => {
     const { leadId, created } = await ensureLeadOfVisitor(trx, ref);
     const lead = await updateLead(trx, ref.projectId, leadId, fields);

@@ -4,6 +4,7 @@ import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 
@@ -23,7 +24,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
   if (database.kind === 'pglite') fs.mkdirSync(database.dataDir, { recursive: true });
   const pglite = new PGlite({
     ...(database.kind === 'pglite' ? { dataDir: database.dataDir } : {}),
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gin },
   });
   return {
     client: ClientPgLite as unknown as typeof knex.Client,

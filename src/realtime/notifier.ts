@@ -60,6 +60,11 @@ export class Notifier {
     this.visitors.in(rooms.visitor(visitorId)).socketsJoin(rooms.lead(leadId));
   }
 
+  /** The lead was erased: every socket of it (and of its visitor ids, on every process) is closed. */
+  leadErased(leadId: string, visitorIds: string[]): void {
+    this.visitors.in([rooms.lead(leadId), ...visitorIds.map((id) => rooms.visitor(id))]).disconnectSockets(true);
+  }
+
   private toLead(leadId: string, exceptSocketId?: string) {
     const target = this.visitors.to(rooms.lead(leadId));
     return exceptSocketId ? target.except(exceptSocketId) : target;

@@ -12,7 +12,13 @@ import { registerVisitorNamespace } from './visitor-namespace.js';
 /** A packet over this closes its socket; the process lives on. */
 export const MAX_PACKET_BYTES = 1_000_000;
 
-export function createSocketServer(httpServer: http.Server, deps: Deps): { io: Server; notifier: Notifier; isLeadOnline: IsLeadOnline } {
+/** What REST handlers may ask of the sockets: tell people, and who is online. */
+export interface Realtime {
+  notifier: Notifier;
+  isLeadOnline: IsLeadOnline;
+}
+
+export function createSocketServer(httpServer: http.Server, deps: Deps): Realtime & { io: Server } {
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
     // The widget lives on customers' sites: any origin may open a transport. /agent checks

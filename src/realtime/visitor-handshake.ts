@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { projectExists } from '../projects/project.store.js';
 import { findVisitor, insertVisitor } from '../contacts/visitor.store.js';
+import { touchLead } from '../contacts/lead.store.js';
 import type { SessionPayload } from './events.js';
 import { handshakeError } from './handshake-error.js';
 import type { VisitorSocket } from './namespaces.js';
@@ -21,6 +22,7 @@ export async function openVisitorSession(deps: Deps, projectId: string, token: s
   const visitor = await findVisitor(knex, projectId, claims.visitorId);
   // A visitor whose lead was deleted is gone: its token stops working.
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists.');
+  if (visitor.leadId) await touchLead(knex, projectId, visitor.leadId);
   return { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: visitor.leadId };
 }
 

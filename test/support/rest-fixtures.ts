@@ -8,7 +8,7 @@ import { TEST_JWT_SECRET } from './test-config.js';
 
 export const LEAD_KEYS = [
   'id', 'projectId', 'visitorIds', 'externalId', 'fullname', 'firstName', 'lastName',
-  'email', 'phone', 'attributes', 'createdAt', 'updatedAt',
+  'email', 'phone', 'attributes', 'tags', 'verified', 'lastSeenAt', 'createdAt', 'updatedAt',
 ];
 /** The contract's Conversation; the server adds `attributes` (set at `conversation:start`). */
 export const CONVERSATION_KEYS = [

@@ -1,0 +1,104 @@
+/**
+ * REST routes that document themselves: each route is declared once with the zod schemas that
+ * validate its query and body, and GET /openapi.json is generated from those declarations.
+ * A route cannot be served without being documented, nor documented with other schemas than
+ * the ones that check it.
+ */
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { parseInput } from '../validation.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseDoc {
+  description: string;
+  /** JSON body schema; omit for an empty body (204) or a non-JSON one (see `contentType`). */
+  schema?: z.ZodType;
+  /** Defaults to application/json when `schema` is given. */
+  contentType?: string;
+}
+
+/** A request body that is not JSON (CSV): documented as text of this media type. */
+export interface RawBodyDoc {
+  contentType: string;
+  description: string;
+}
+
+export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType | RawBodyDoc | undefined> {
+  method: HttpMethod;
+  /** Express path relative to the router's mount, e.g. `/:leadId/notes`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** Who may call it, in words (roles), for the document. */
+  access?: string;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseDoc>;
+}
+
+export interface RouteDoc extends RouteSpec<z.ZodType | undefined, z.ZodType | RawBodyDoc | undefined> {
+  /** The full Express path, e.g. `/v1/projects/:projectId/leads/:leadId/notes`. */
+  fullPath: string;
+  tag: string;
+  /** Whether it takes an agent's Bearer token. */
+  authenticated: boolean;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<Q, B> {
+  query: Parsed<Q>;
+  body: B extends z.ZodType ? z.output<B> : unknown;
+}
+
+export type RouteHandler<Q, B> = (req: Request, res: Response, input: RouteInput<Q, B>) => Promise<void> | void;
+
+const isZod = (value: unknown): value is z.ZodType => typeof (value as { safeParse?: unknown } | undefined)?.safeParse === 'function';
+
+export class DocumentedRouter {
+  readonly router = Router({ mergeParams: true });
+  readonly docs: RouteDoc[] = [];
+  private readonly guards: RequestHandler[] = [];
+
+  /**
+   * @param mount where app.ts mounts `router`, in Express syntax (`/v1/projects/:projectId/leads`)
+   * @param tag the document's group for these routes
+   * @param authenticated whether these routes take an agent's Bearer token @default true
+   */
+  constructor(
+    readonly mount: string,
+    readonly tag: string,
+    readonly authenticated = true,
+  ) {}
+
+  /**
+   * Guards (auth) for every route registered after this call. They run per route, not for the
+   * whole mount, so several routers may share one mount path without checking a token twice.
+   */
+  use(...handlers: RequestHandler[]): this {
+    this.guards.push(...handlers);
+    return this;
+  }
+
+  /**
+   * Serves and documents one route. `guards` run first (role checks); then the query and a
+   * JSON body are parsed with the spec's schemas (VALIDATION_FAILED on a mismatch) and handed
+   * to `handler`. A raw (non-JSON) body is left for the handler to read.
+   */
+  route<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | RawBodyDoc | undefined = undefined>(
+    spec: RouteSpec<Q, B>,
+    ...rest: [...guards: RequestHandler[], handler: RouteHandler<Q, B>]
+  ): this {
+    const handler = rest.pop() as RouteHandler<Q, B>;
+    const guards = rest as RequestHandler[];
+    const fullPath = (this.mount + (spec.path === '/' ? '' : spec.path)) || '/';
+    this.docs.push({ ...spec, fullPath, tag: this.tag, authenticated: this.authenticated });
+    this.router[spec.method](spec.path, ...this.guards, ...guards, async (req: Request, res: Response) => {
+      const query = (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>;
+      const body = (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'];
+      await handler(req, res, { query, body });
+    });
+    return this;
+  }
+}
