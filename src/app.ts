@@ -8,6 +8,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { leadRoutes } from './contacts/leads.routes.js';
 import { noteRoutes } from './contacts/notes.routes.js';
+import type { DocumentedRouter } from './http/documented-router.js';
 import { conversationRoutes } from './conversations/conversations.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { cors } from './http/cors.js';
@@ -36,8 +37,13 @@ export function createApp(deps: Deps): App {
   web.use(express.json({ limit: '64kb' }));
   web.use(healthRoutes(deps));
   web.use('/v1/auth', authRoutes(deps));
-  // Routers with literal paths (duplicates, export…) come before the one with /:leadId.
-  for (const api of [leadRoutes(deps, realtime), noteRoutes(deps)]) web.use(api.mount, api.router);
+  // The documented REST API, in matching order: routers with literal paths (duplicates,
+  // export…) come before the one with /:leadId.
+  const apis: DocumentedRouter[] = [
+    leadRoutes(deps, realtime),
+    noteRoutes(deps),
+  ];
+  for (const api of apis) web.use(api.mount, api.router);
   web.use('/v1/projects/:projectId/conversations', conversationRoutes(deps));
   web.use('/v1/projects', projectRoutes(deps));
   web.use(notFound);
