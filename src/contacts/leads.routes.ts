@@ -75,7 +75,8 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
       responses: { 201: { description: 'The new lead', schema: LeadShape }, ...commonErrors, 409: conflict },
     },
     async (_req, res, { body }) => {
-      res.status(201).json(await createLead(knex, membershipOf(res).projectId, toLeadChanges(body)));
+      const lead = await createLead(knex, membershipOf(res).projectId, toLeadChanges(body));
+      res.status(201).json(lead);
     },
   );
 
@@ -104,7 +105,9 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
           return;
         }
         try {
-          res.status(201).json(await insertLead(knex, projectId, { ...changes, externalId: parsed.data }));
+          // Awaited before res.status(): a failed insert must not leave 201 on the retry's answer.
+          const created = await insertLead(knex, projectId, { ...changes, externalId: parsed.data });
+          res.status(201).json(created);
           return;
         } catch (err) {
           if (!isUniqueViolation(err, 'leads_project_external_id_unique') || attempt > 0) throw err;
