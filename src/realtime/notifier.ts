@@ -65,6 +65,19 @@ export class Notifier {
     this.visitors.in([rooms.lead(leadId), ...visitorIds.map((id) => rooms.visitor(id))]).disconnectSockets(true);
   }
 
+  /**
+   * `source` was merged into `target` (and deleted): both leads' sockets hear it, then the
+   * source's sockets, on every process, move into the target's room so they hear its events.
+   * The project's agents hear it too, an addition to the contract, so open consoles refresh.
+   */
+  leadMerged(projectId: string, targetId: string, sourceId: string): void {
+    const payload = { leadId: targetId, mergedLeadId: sourceId };
+    this.visitors.to([rooms.lead(targetId), rooms.lead(sourceId)]).emit('lead:merged', payload);
+    this.agents.to(rooms.projectAgents(projectId)).emit('lead:merged', payload);
+    this.visitors.in(rooms.lead(sourceId)).socketsJoin(rooms.lead(targetId));
+    this.visitors.in(rooms.lead(sourceId)).socketsLeave(rooms.lead(sourceId));
+  }
+
   private toLead(leadId: string, exceptSocketId?: string) {
     const target = this.visitors.to(rooms.lead(leadId));
     return exceptSocketId ? target.except(exceptSocketId) : target;
