@@ -41,6 +41,9 @@ async function editLead(db: Db, projectId: string, leadId: string, changes: Lead
   if (current.verified && changes.externalId !== undefined && changes.externalId !== current.externalId) {
     throw new AppError('CONFLICT', 'A verified lead keeps the externalId of its signed identity.');
   }
+  // An agent who changes the email takes it over from the identity: the visitor may edit it again
+  // (until the next identified handshake sets the identity's email back).
+  if (changes.email !== undefined && changes.email?.toLowerCase() !== current.email?.toLowerCase()) changes = { ...changes, emailFromIdentity: false };
   try {
     return (await updateLead(db, projectId, leadId, changes)) ?? Promise.reject(notFound());
   } catch (err) {

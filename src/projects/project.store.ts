@@ -57,3 +57,37 @@ export async function projectExists(db: Db, projectId: string): Promise<boolean>
   if (!isUuid(projectId)) return false;
   return (await db('projects').where({ id: projectId }).first('id')) !== undefined;
 }
+
+export interface ProjectChanges {
+  name?: string;
+  routing?: Routing;
+  defaultMaxConcurrent?: number;
+}
+
+/** Sets the given settings; fields left undefined stay. Null if there is no such project. */
+export async function updateProject(db: Db, projectId: string, changes: ProjectChanges): Promise<Project | null> {
+  const set: Record<string, unknown> = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.routing !== undefined) set.routing = changes.routing;
+  if (changes.defaultMaxConcurrent !== undefined) set.default_max_concurrent = changes.defaultMaxConcurrent;
+  if (Object.keys(set).length === 0) return findProject(db, projectId, { withSecret: true });
+  const [row] = (await db('projects')
+    .where({ id: projectId })
+    .update({ ...set, updated_at: db.fn.now() })
+    .returning('*')) as ProjectRow[];
+  return row ? toProject(row, true) : null;
+}
+
+/** A new identity secret; the old one stops verifying identities at once (the handshake reads it each time). */
+export async function rotateIdentitySecret(db: Db, projectId: string): Promise<string | null> {
+  const secret = newIdentitySecret();
+  const updated = await db('projects').where({ id: projectId }).update({ identity_secret: secret, updated_at: db.fn.now() });
+  return updated === 0 ? null : secret;
+}
+
+/** The secret that signs this project's visitor identities, or null for an unknown project. */
+export async function identitySecretOf(db: Db, projectId: string): Promise<string | null> {
+  if (!isUuid(projectId)) return null;
+  const row = await db<ProjectRow>('projects').where({ id: projectId }).first('identity_secret');
+  return row?.identity_secret ?? null;
+}

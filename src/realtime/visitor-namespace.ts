@@ -33,24 +33,27 @@ const emptyToNull = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === '' ? null : v])) as T;
 
 export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, notifier: Notifier): void {
-  nsp.use(authenticateVisitor(deps));
+  nsp.use(authenticateVisitor(deps, notifier));
   nsp.on('connection', (socket) => {
     const { session } = socket.data;
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
     registerCommands(socket, deps, notifier);
-    if (!session.leadId) void joinLeadCreatedMeanwhile(socket, deps);
+    void joinLeadOfNow(socket, deps, session.leadId);
   });
 }
 
 /**
- * Another tab may have created the visitor's lead between this handshake's read and this
- * socket joining its visitor room, so that tab's "join the lead room" missed us: look again.
+ * The visitor's lead may have changed between this handshake's read and this socket joining
+ * its rooms: another tab created it, or a merge moved the visitor to another lead (and moved
+ * the sockets it found, which did not include this one yet). Look again and follow it.
  */
-async function joinLeadCreatedMeanwhile(socket: VisitorSocket, deps: Deps): Promise<void> {
+async function joinLeadOfNow(socket: VisitorSocket, deps: Deps, joined: string | null): Promise<void> {
   try {
     const leadId = await leadIdOfVisitor(deps.db.knex, socket.data);
+    if (leadId === joined) return;
     if (leadId) await socket.join(rooms.lead(leadId));
+    if (joined) await socket.leave(rooms.lead(joined));
   } catch (err) {
     deps.logger.warn({ err }, 'could not re-check the lead of a new visitor socket');
   }

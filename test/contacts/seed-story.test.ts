@@ -1,8 +1,9 @@
-/** The seed page, end to end: anonymous visitors, the pre-chat form, leads found by email, a second browser. */
+/** The seed page, end to end: anonymous visitors, the pre-chat form, leads found by email, a second browser — then what the page said was missing: duplicates, merge, erase. */
 import { expect } from 'chai';
 import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { api, ok, ownerWithProject } from '../support/clients.js';
+import { refusal } from '../support/tokens.js';
 
 describe('seed story: contacts and leads', () => {
   let t: TestApp;
@@ -61,5 +62,56 @@ describe('seed story: contacts and leads', () => {
     expect(newest.visitorIds).to.deep.equal([safari.session.visitorId]);
     const safariConvs = await api(t.url, 'GET', `/v1/projects/${projectId}/leads/${safariLead.id}/conversations`, { token: owner.token });
     expect(safariConvs.body.data.map((c: any) => c.id)).to.deep.equal([third.id]);
+
+    // What the seed page says is missing: the agent sees the duplicate…
+    const leadsPath = `/v1/projects/${projectId}/leads`;
+    const dupes = await api(t.url, 'GET', `${leadsPath}/duplicates`, { token: owner.token });
+    expect(dupes.status).to.equal(200);
+    expect(dupes.body.data).to.have.length(1);
+    expect(dupes.body.data[0].email).to.equal(email.toLowerCase());
+    expect(dupes.body.data[0].leads.map((l: any) => l.id)).to.have.members([lead.id, safariLead.id]);
+
+    // …a note goes on the Safari contact, the preview shows what a merge into Chrome's lead would move…
+    const note = await api(t.url, 'POST', `${leadsPath}/${safariLead.id}/notes`, { token: owner.token, body: { text: 'Same person as the Chrome contact' } });
+    expect(note.status).to.equal(201);
+    const preview = await api(t.url, 'GET', `${leadsPath}/${lead.id}/merge?sourceLeadId=${safariLead.id}`, { token: owner.token });
+    expect(preview.status).to.equal(200);
+    expect(preview.body.conversations.map((c: any) => c.id)).to.deep.equal([third.id]);
+    expect(preview.body.visitorIds).to.deep.equal([safari.session.visitorId]);
+    expect(preview.body.notes.map((n: any) => n.id)).to.deep.equal([note.body.id]);
+    expect(preview.body.lead.visitorIds).to.have.members([chrome.session.visitorId, safari.session.visitorId]);
+    expect((await api(t.url, 'GET', `${leadsPath}/${safariLead.id}`, { token: owner.token })).status).to.equal(200);
+
+    // …and merges: one lead with both visitor ids and all three conversations; the Safari lead is gone.
+    const mergedEvent = new Promise((resolve) => safari.socket.once('lead:merged', resolve));
+    const merged = await api(t.url, 'POST', `${leadsPath}/${lead.id}/merge`, { token: owner.token, body: { sourceLeadId: safariLead.id } });
+    expect(merged.status).to.equal(200);
+    expect(merged.body.id).to.equal(lead.id);
+    expect(merged.body.visitorIds).to.have.members([chrome.session.visitorId, safari.session.visitorId]);
+    expect(await mergedEvent).to.deep.equal({ leadId: lead.id, mergedLeadId: safariLead.id });
+    const all = await api(t.url, 'GET', `${leadsPath}/${lead.id}/conversations`, { token: owner.token });
+    expect(all.body.data.map((c: any) => c.id)).to.have.members([first.id, second.id, third.id]);
+    expect((await api(t.url, 'GET', `${leadsPath}/${safariLead.id}`, { token: owner.token })).status).to.equal(404);
+    const search = await api(t.url, 'GET', `${leadsPath}?email=${encodeURIComponent(email)}`, { token: owner.token });
+    expect(search.body.data.map((l: any) => l.id)).to.deep.equal([lead.id]);
+
+    // Safari comes back with its token: it lands on the merged lead and sees every conversation.
+    safari.socket.disconnect();
+    const safariAgain = await t.connectVisitor(projectId, { token: safari.session.token });
+    expect(safariAgain.session).to.include({ visitorId: safari.session.visitorId, leadId: lead.id });
+    const seen = await ok(safariAgain.socket, 'conversation:list', {});
+    expect(seen.map((c: any) => c.id)).to.have.members([first.id, second.id, third.id]);
+
+    // Erasing the contact leaves no conversation, message or note, and refuses both browsers' tokens.
+    expect((await api(t.url, 'DELETE', `${leadsPath}/${lead.id}`, { token: owner.token })).status).to.equal(204);
+    const db = t.deps.db.knex;
+    const ids = [first.id, second.id, third.id];
+    expect(await db('conversations').whereIn('id', ids).select('id')).to.deep.equal([]);
+    expect(await db('messages').whereIn('conversation_id', ids).select('id')).to.deep.equal([]);
+    expect(await db('lead_notes').where({ lead_id: lead.id }).select('id')).to.deep.equal([]);
+    expect(await db('visitors').whereIn('id', [chrome.session.visitorId, safari.session.visitorId]).select('id')).to.deep.equal([]);
+    for (const token of [chromeAgain.session.token, safariAgain.session.token]) {
+      expect(await refusal(t.rawSocket('/visitor', { projectId, token }))).to.equal('UNAUTHENTICATED');
+    }
   });
 });
