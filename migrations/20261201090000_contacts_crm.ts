@@ -26,11 +26,16 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create index leads_project_email_created_idx on leads (project_id, lower(email), created_at desc, id desc) where email is not null');
   // ?verified=: likewise.
   await knex.raw('create index leads_project_verified_created_idx on leads (project_id, verified, created_at desc, id desc)');
+  // GIN indexes queue fresh entries in a pending list that every search reads in full until a
+  // vacuum merges it. PGlite never vacuums by itself (one backend, no autovacuum), so the list
+  // would stay up to the default 4 MB: at 100,000 leads a trigram search read 484 pages instead
+  // of 36. 256 kB keeps it short, for ≈ 12% more CPU when 100,000 leads are loaded at once.
+  const gin = 'with (gin_pending_list_limit = 256)';
   // ?q=: substring of name, email or phone, inside one project.
   await knex.raw('drop index if exists leads_search_trgm_idx');
-  await knex.raw(`create index leads_project_search_trgm_idx on leads using gin (project_id, (${SEARCH_TEXT}) gin_trgm_ops)`);
+  await knex.raw(`create index leads_project_search_trgm_idx on leads using gin (project_id, (${SEARCH_TEXT}) gin_trgm_ops) ${gin}`);
   // ?tag=: exact tag, inside one project.
-  await knex.raw('create index leads_project_tags_idx on leads using gin (project_id, tags)');
+  await knex.raw(`create index leads_project_tags_idx on leads using gin (project_id, tags) ${gin}`);
 
   await knex.schema.createTable('lead_notes', (t) => {
     t.uuid('id').primary();

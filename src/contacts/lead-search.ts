@@ -8,7 +8,9 @@
  *   already in order, no sort.
  * - `?q=` (trigram) and `?tag=` (array) use GIN indexes, which cannot give an order. Their
  *   matches are computed first, in a MATERIALIZED CTE the outer ORDER BY/LIMIT cannot reach
- *   into, then sorted. The cost grows with the number of matches, never with the project.
+ *   into, then sorted. The cost grows with the number of matches (plus the project's entry in
+ *   the GIN index, compressed: ≈ 80 pages at 300,000 leads), never with a walk of the project.
+ * test/contacts/search-plans.test.ts checks each plan with EXPLAIN on 100,000 leads.
  */
 import type { Knex } from 'knex';
 import type { Db } from '../db/executor.js';
