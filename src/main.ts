@@ -4,6 +4,7 @@ import { buildDeps, closeDeps } from './deps.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { migrateToLatest } from './db/migrate.js';
+import { keepStatistics } from './db/statistics.js';
 
 function readConfig(): Config {
   try {
@@ -22,6 +23,7 @@ const logger = createLogger(config.logLevel);
 const deps = buildDeps(config, logger);
 const applied = await migrateToLatest(deps.db);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+const stopStatistics = keepStatistics(deps.db, logger);
 
 const app = createApp(deps);
 app.server.listen(config.port, () => {
@@ -39,6 +41,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   try {
     await app.close();
+    stopStatistics();
     await closeDeps(deps);
     process.exit(0);
   } catch (err) {
