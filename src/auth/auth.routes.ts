@@ -1,9 +1,11 @@
 /** POST /v1/auth/signup, /login, /anonymous. */
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { email, parseInput } from '../validation.js';
+import { email } from '../validation.js';
+import { DocumentedRouter } from '../http/documented-router.js';
+import { AgentShape, ErrorShape } from '../http/shapes.js';
+import { requestIp } from '../limits/client-ip.js';
 import { openVisitorSession } from '../realtime/visitor-handshake.js';
 import { findAgentWithPasswordByEmail, insertAgent } from './agent.store.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -15,30 +17,85 @@ const signupBody = z.object({ email, password, fullname });
 const loginBody = z.object({ email: z.string().trim().max(320), password: z.string().max(200) });
 const anonymousBody = z.object({ projectId: z.string() });
 
-export function authRoutes(deps: Deps): Router {
-  const router = Router();
+const agentSession = z.object({ agent: AgentShape, token: z.string().describe('An agent token: send it as `Authorization: Bearer <token>`.') });
+const invalid = { description: 'VALIDATION_FAILED: the body does not match the schema', schema: ErrorShape };
+const rateLimitedDoc = (what: string) => ({
+  description: `RATE_LIMITED: ${what}; \`details: { retryAfterMs, retryAfterSeconds }\` and the \`Retry-After\` header say when to retry`,
+  schema: ErrorShape,
+});
+
+export function authRoutes(deps: Deps): DocumentedRouter {
+  const api = new DocumentedRouter('/v1/auth', 'Auth', false);
   const knex = deps.db.knex;
 
-  router.post('/signup', async (req, res) => {
-    const body = parseInput(signupBody, req.body);
-    const agent = await insertAgent(knex, { email: body.email, fullname: body.fullname, passwordHash: await hashPassword(body.password) });
-    res.status(201).json({ agent, token: await deps.tokens.signAgent(agent.id) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/signup',
+      summary: 'Create an agent account',
+      body: signupBody,
+      responses: {
+        201: { description: 'The new agent and its token', schema: agentSession },
+        400: invalid,
+        409: { description: 'CONFLICT: the email is already registered (case-insensitive)', schema: ErrorShape },
+      },
+    },
+    async (_req, res, { body }) => {
+      const agent = await insertAgent(knex, { email: body.email, fullname: body.fullname, passwordHash: await hashPassword(body.password) });
+      res.status(201).json({ agent, token: await deps.tokens.signAgent(agent.id) });
+    },
+  );
 
-  router.post('/login', async (req, res) => {
-    const body = parseInput(loginBody, req.body);
-    const found = await findAgentWithPasswordByEmail(knex, body.email);
-    if (!(await verifyPassword(found?.passwordHash ?? null, body.password)) || !found) {
-      throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
-    }
-    res.json({ agent: found.agent, token: await deps.tokens.signAgent(found.agent.id) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/login',
+      summary: 'Log in as an agent',
+      body: loginBody,
+      responses: {
+        200: { description: 'The agent and a new token', schema: agentSession },
+        400: invalid,
+        401: { description: 'UNAUTHENTICATED: wrong email or password', schema: ErrorShape },
+        429: rateLimitedDoc('RATE_LIMIT_LOGIN failed logins for this email or from this address in 15 minutes'),
+      },
+    },
+    async (req, res, { body }) => {
+      // Counted before the password is checked, so that parallel guesses count too; only a
+      // wrong email or password keeps its point.
+      const attempt = await deps.limits.beginLogin(body.email, requestIp(req, deps.config.trustProxy));
+      let found: Awaited<ReturnType<typeof findAgentWithPasswordByEmail>>;
+      let matches: boolean;
+      try {
+        found = await findAgentWithPasswordByEmail(knex, body.email);
+        matches = await verifyPassword(found?.passwordHash ?? null, body.password);
+      } catch (err) {
+        await attempt.uncount();
+        throw err;
+      }
+      if (!matches || !found) throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
+      await attempt.uncount();
+      res.json({ agent: found.agent, token: await deps.tokens.signAgent(found.agent.id) });
+    },
+  );
 
-  router.post('/anonymous', async (req, res) => {
-    const body = parseInput(anonymousBody, req.body);
-    const session = await openVisitorSession(deps, body.projectId, undefined);
-    res.status(201).json({ visitorId: session.visitorId, token: session.token });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/anonymous',
+      summary: 'A new anonymous visitor (the REST twin of the /visitor handshake)',
+      body: anonymousBody,
+      responses: {
+        201: { description: 'The visitor id and its token', schema: z.object({ visitorId: z.uuid(), token: z.string() }) },
+        400: invalid,
+        404: { description: 'NOT_FOUND: no such project', schema: ErrorShape },
+        429: rateLimitedDoc('RATE_LIMIT_HANDSHAKE new visitors from this address in the last minute (shared with the /visitor handshake)'),
+      },
+    },
+    async (req, res, { body }) => {
+      const session = await openVisitorSession(deps, body.projectId, undefined, requestIp(req, deps.config.trustProxy));
+      res.status(201).json({ visitorId: session.visitorId, token: session.token });
+    },
+  );
 
-  return router;
+  return api;
 }

@@ -1,9 +1,10 @@
 /** Conversations and their messages for agents: /v1/projects/:projectId/conversations… */
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { parseInput, uuid } from '../validation.js';
+import { INT4_MAX, uuid } from '../validation.js';
 import { membershipOf, pathId, requireAgent, requireMember } from '../http/authenticate.js';
+import { DocumentedRouter } from '../http/documented-router.js';
+import { commonErrors, ConversationShape, listOf, MessageShape, pageOf } from '../http/shapes.js';
 import { conversationFor } from './access.js';
 import { listConversations } from './conversation.store.js';
 import { listMessages, MAX_PAGE } from './message.store.js';
@@ -17,33 +18,59 @@ const listQuery = z.object({
 });
 
 const messagesQuery = z.object({
-  afterSeq: z.coerce.number().int().min(0).optional(),
-  beforeSeq: z.coerce.number().int().min(0).optional(),
+  afterSeq: z.coerce.number().int().min(0).max(INT4_MAX).optional().describe('the first `limit` messages after this seq'),
+  beforeSeq: z.coerce.number().int().min(0).max(INT4_MAX).optional().describe('the last `limit` messages before this seq'),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
 });
 
-export function conversationRoutes(deps: Deps): Router {
-  const router = Router({ mergeParams: true });
+const { 400: _noQuery, ...withoutValidation } = commonErrors;
+
+export function conversationRoutes(deps: Deps): DocumentedRouter {
+  const api = new DocumentedRouter('/v1/projects/:projectId/conversations', 'Conversations').use(requireAgent(deps), requireMember(deps));
   const knex = deps.db.knex;
-  router.use(requireAgent(deps), requireMember(deps));
   const agentOf = (projectId: string, agentId: string) => ({ type: 'agent' as const, projectId, agentId });
 
-  router.get('/', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
-    res.json(await listConversations(knex, membershipOf(res).projectId, query));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      summary: "The project's conversations, newest first",
+      query: listQuery,
+      responses: { 200: { description: 'One page of conversations', schema: pageOf(ConversationShape) }, ...commonErrors },
+    },
+    async (_req, res, { query }) => {
+      res.json(await listConversations(knex, membershipOf(res).projectId, query));
+    },
+  );
 
-  router.get('/:conversationId', async (req, res) => {
-    const { projectId, agentId } = membershipOf(res);
-    res.json(await conversationFor(knex, agentOf(projectId, agentId), pathId(req, 'conversationId', 'conversation')));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/:conversationId',
+      summary: 'One conversation',
+      responses: { 200: { description: 'The conversation', schema: ConversationShape }, ...withoutValidation },
+    },
+    async (req, res) => {
+      const { projectId, agentId } = membershipOf(res);
+      res.json(await conversationFor(knex, agentOf(projectId, agentId), pathId(req, 'conversationId', 'conversation')));
+    },
+  );
 
-  router.get('/:conversationId/messages', async (req, res) => {
-    const { projectId, agentId } = membershipOf(res);
-    const query = parseInput(messagesQuery, req.query);
-    const conversation = await conversationFor(knex, agentOf(projectId, agentId), pathId(req, 'conversationId', 'conversation'));
-    res.json({ data: await listMessages(knex, conversation, query) });
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/:conversationId/messages',
+      summary: "A conversation's messages by ascending seq (as the sockets' `message:list`)",
+      description: `After \`afterSeq\` the first \`limit\`; before \`beforeSeq\` the last \`limit\`; with neither the latest \`limit\` (at most ${MAX_PAGE}). Agents' private notes are included, with \`private: true\`.`,
+      query: messagesQuery,
+      responses: { 200: { description: 'The messages', schema: listOf(MessageShape) }, ...commonErrors },
+    },
+    async (req, res, { query }) => {
+      const { projectId, agentId } = membershipOf(res);
+      const conversation = await conversationFor(knex, agentOf(projectId, agentId), pathId(req, 'conversationId', 'conversation'));
+      res.json({ data: await listMessages(knex, conversation, query, 'agent') });
+    },
+  );
 
-  return router;
+  return api;
 }

@@ -29,6 +29,8 @@ export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType 
   /** Express path relative to the router's mount, e.g. `/:leadId/notes`. */
   path: string;
   summary: string;
+  /** The document's name for the operation; by default made from the method and the path. */
+  operationId?: string;
   description?: string;
   /** Who may call it, in words (roles), for the document. */
   access?: string;

@@ -1,26 +1,55 @@
 /** Liveness and readiness for load balancers and supervisors. */
-import { Router } from 'express';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { DocumentedRouter } from './documented-router.js';
 
-export function healthRoutes(deps: Deps): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'down'> = {};
-    checks.database = await deps.db.knex
-      .raw('select 1')
-      .then(() => 'ok' as const)
-      .catch(() => 'down' as const);
-    if (deps.redis) {
-      checks.redis = await deps.redis.commands
-        .ping()
+const check = z.enum(['ok', 'down']);
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ database: check, redis: check.optional().describe('only when REDIS_URL is set') }),
+});
+
+export function healthRoutes(deps: Deps): DocumentedRouter {
+  const api = new DocumentedRouter('', 'Health', false);
+
+  api.route(
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: 200 while the process runs',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    },
+    (_req, res) => {
+      res.json({ status: 'ok' });
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: the database (and Redis, if configured) answer',
+      responses: {
+        200: { description: 'Every dependency answers', schema: readiness },
+        503: { description: 'A dependency does not answer; `checks` says which', schema: readiness },
+      },
+    },
+    async (_req, res) => {
+      const checks: Record<string, 'ok' | 'down'> = {};
+      checks.database = await deps.db.knex
+        .raw('select 1')
         .then(() => 'ok' as const)
         .catch(() => 'down' as const);
-    }
-    const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
-  });
-  return router;
+      if (deps.redis) {
+        checks.redis = await deps.redis.commands
+          .ping()
+          .then(() => 'ok' as const)
+          .catch(() => 'down' as const);
+      }
+      const ready = Object.values(checks).every((c) => c === 'ok');
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
+    },
+  );
+
+  return api;
 }
