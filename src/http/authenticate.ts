@@ -3,30 +3,72 @@ import type { Request, RequestHandler, Response } from 'express';
 import { validate as isUuid } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { findAgentById } from '../auth/agent.store.js';
 import { findMembership, type Membership, type Role } from '../projects/member.store.js';
 import { projectExists } from '../projects/project.store.js';
+import { isAllowedAgentOrigin } from './origin.js';
+import { findApiKeyByToken, type ApiKeyCaller } from '../integrations/api-key.store.js';
+import { API_KEY_PREFIX } from '../integrations/scopes.js';
 
 export interface AgentLocals {
   agentId: string;
   membership?: Membership;
 }
 
+/**
+ * The caller is an agent: a valid token whose agent still exists (a deleted account's tokens
+ * are UNAUTHENTICATED, as on sockets). A browser page of a foreign origin is refused even with
+ * a token (FORBIDDEN): the agent side answers its own origin and CORS_ORIGINS only (CSRF).
+ */
 export function requireAgent(deps: Deps): RequestHandler {
   return async (req, res, next) => {
+    if (!isAllowedAgentOrigin(req.get('origin'), req.get('host'), deps.config.corsOrigins)) {
+      throw new AppError('FORBIDDEN', 'This origin may not call the agent API.');
+    }
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new AppError('UNAUTHENTICATED', 'Send Authorization: Bearer <agent token>.');
+    if (match[1]!.startsWith(API_KEY_PREFIX)) {
+      res.locals.apiKey = await apiKeyCaller(deps, req, res, match[1]!);
+      next();
+      return;
+    }
     const { agentId } = await deps.tokens.verifyAgent(match[1]);
+    if (!(await findAgentById(deps.db.knex, agentId))) throw new AppError('UNAUTHENTICATED', 'This agent no longer exists.');
     res.locals.agentId = agentId;
     next();
   };
 }
+
+/**
+ * An API key (integrations): its own project only (another project's routes are 404) and only
+ * on routes whose declared scope (RouteSpec.scope, put in res.locals by DocumentedRouter) it has.
+ * No cache: a revoked key is refused at once on every process.
+ */
+async function apiKeyCaller(deps: Deps, req: Request, res: Response, token: string): Promise<ApiKeyCaller> {
+  const key = await findApiKeyByToken(deps.db.knex, token);
+  if (!key) throw new AppError('UNAUTHENTICATED', 'This API key does not exist or was revoked.');
+  if (req.params.projectId !== undefined && req.params.projectId !== key.projectId) throw new AppError('NOT_FOUND', 'No such project.');
+  const scope = res.locals.routeScope as string | undefined;
+  if (!scope) throw new AppError('FORBIDDEN', 'API keys cannot call this route.');
+  if (!key.scopes.includes(scope)) throw new AppError('FORBIDDEN', `This API key lacks the ${scope} scope.`);
+  return key;
+}
+
+export const apiKeyOf = (res: Response): ApiKeyCaller | undefined => res.locals.apiKey as ApiKeyCaller | undefined;
 
 /** Loads the caller's membership of :projectId: unknown project 404, not a member 403, wrong role 403. */
 export function requireMember(deps: Deps, roles?: readonly Role[]): RequestHandler {
   return async (req, res, next) => {
     const projectId = String(req.params.projectId);
     if (!(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
+    const key = apiKeyOf(res);
+    if (key) {
+      // The route's scope (checked in requireAgent) stands in for the role; there is no agent.
+      res.locals.membership = { projectId: key.projectId, agentId: `api-key:${key.id}`, role: 'agent', maxConcurrent: null } satisfies Membership;
+      next();
+      return;
+    }
     const membership = await findMembership(deps.db.knex, projectId, res.locals.agentId as string);
     if (!membership) throw new AppError('FORBIDDEN', 'You are not a member of this project.');
     if (roles && !roles.includes(membership.role)) throw new AppError('FORBIDDEN', `Only ${roles.join(' or ')} may do this.`);
