@@ -1,0 +1,82 @@
+/**
+ * Per-request observability: an id on the request (X-Request-Id) and on every log line about
+ * it (`req.log`), one access line when it ends, and the HTTP metrics by route template.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { DocumentedRouter } from './documented-router.js';
+import type { Metrics } from './metrics.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** This request's id: the caller's X-Request-Id when it is a sane token, else a new UUID. */
+    id: string;
+    /** The app's logger with `reqId`: log through it while handling this request. */
+    log: Logger;
+  }
+}
+
+/** Letters, digits and `._:-`, at most 64: anything else could forge or flood log lines. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The metrics label of a request that no documented route serves: never the raw URL (unbounded, and it holds ids). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Probes and scrapes every few seconds: their access lines go to debug, not info. */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+type RouteMatcher = (method: string, path: string) => string;
+
+/**
+ * Maps a request to the template of the documented route that serves it, trying the routes in
+ * the order Express matches them (case-insensitive, an optional trailing slash).
+ */
+function routeMatcher(routers: () => readonly DocumentedRouter[]): RouteMatcher {
+  let routes: { method: string; pattern: RegExp; template: string }[] | undefined;
+  return (method, path) => {
+    routes ??= routers().flatMap((router) =>
+      router.docs.map((doc) => {
+        const source = doc.fullPath.split(/(:[A-Za-z_$][\w$]*)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+        return { method: doc.method.toUpperCase(), pattern: new RegExp(`^${source.join('')}/?$`, 'i'), template: doc.fullPath };
+      }),
+    );
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    return routes.find((route) => route.method === wanted && route.pattern.test(path))?.template ?? UNMATCHED_ROUTE;
+  };
+}
+
+/**
+ * Must come first, so that every later middleware and handler can log through `req.log`.
+ * The access line has the method, the path (never the query string: it may carry secrets),
+ * the route template, the status and the duration; never headers or bodies.
+ */
+export function requestLog(logger: Logger, metrics: Metrics, routers: () => readonly DocumentedRouter[]): RequestHandler {
+  const routeOf = routeMatcher(routers);
+  return (req, res, next) => {
+    const started = performance.now();
+    const incoming = req.get('x-request-id');
+    req.id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.log = logger.child({ reqId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    // Read now: routers rewrite req.url while they handle the request.
+    const path = req.path;
+    res.once('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = routeOf(req.method, path);
+      metrics.httpRequest(req.method, route, res.statusCode, seconds);
+      const line = {
+        method: req.method,
+        path,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        // The client left before the whole answer was sent.
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      if (QUIET_ROUTES.has(route)) req.log.debug(line, 'request');
+      else req.log.info(line, 'request');
+    });
+    next();
+  };
+}
