@@ -2,6 +2,7 @@
  * Presence of agents across processes: each process heartbeats into Redis; a process that
  * stops heartbeating is swept by the survivors, and its agents go offline within the TTL.
  * Socket counts change atomically in Lua, so two tabs on two processes never race.
+ * Through a Redis outage it heals: what failed to reach Redis is written again once it answers.
  */
 import type { Redis } from 'ioredis';
 import { v4 as uuidv4 } from 'uuid';
@@ -63,6 +64,15 @@ interface LocalSocket {
 export class RedisPresence implements PresenceStore {
   readonly processId = uuidv4();
   private readonly local = new Map<string, LocalSocket>();
+  /** Sockets that left while Redis did not answer: Redis may still count them. */
+  private readonly leftovers = new Map<string, LocalSocket>();
+  /** A connect did not reach Redis: write every local socket again at the next beat. */
+  private unsynced = false;
+  /** The last beat failed; when one succeeds again the outage is over. */
+  private redisDown = false;
+  private outageEndedAt = 0;
+  private ticking = false;
+  private readonly onReady = () => void this.tick();
   private timer: NodeJS.Timeout | null = null;
   private listener: PresenceListener = () => {};
   private readonly beatMs: number;
@@ -80,22 +90,30 @@ export class RedisPresence implements PresenceStore {
 
   async connect(projectId: string, agentId: string, socketId: string): Promise<StatusChange> {
     this.local.set(socketId, { projectId, agentId });
-    const result = (await this.redis.eval(
+    const result = (await this.redis
+      .eval(
       CONNECT,
       3,
       keys.agentSockets(projectId, agentId),
       keys.agentAway(projectId, agentId),
       keys.processSockets(this.processId),
-      `${this.processId}|${socketId}`,
-      socketId,
-      `${projectId}|${agentId}`,
-    )) as [AgentStatus, number];
+        `${this.processId}|${socketId}`,
+        socketId,
+        `${projectId}|${agentId}`,
+      )
+      .catch((err: unknown) => {
+        this.unsynced = true;
+        throw err;
+      })) as [AgentStatus, number];
     return { status: result[0], changed: result[1] === 1 };
   }
 
   async disconnect(projectId: string, agentId: string, socketId: string): Promise<StatusChange> {
     this.local.delete(socketId);
-    return this.remove(this.processId, socketId, projectId, agentId);
+    return this.remove(this.processId, socketId, projectId, agentId).catch((err: unknown) => {
+      this.leftovers.set(socketId, { projectId, agentId });
+      throw err;
+    });
   }
 
   async setStatus(projectId: string, agentId: string, status: 'online' | 'away'): Promise<StatusChange> {
@@ -124,6 +142,8 @@ export class RedisPresence implements PresenceStore {
 
   start(listener: PresenceListener): void {
     this.listener = listener;
+    // Back from an outage: heal at once rather than at the next beat.
+    this.redis.on('ready', this.onReady);
     void this.tick();
     this.timer = setInterval(() => void this.tick(), this.beatMs);
     this.timer.unref();
@@ -132,32 +152,59 @@ export class RedisPresence implements PresenceStore {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    // Saying goodbye: this process's agents leave at once instead of after the TTL.
-    let clean = true;
-    for (const [socketId, { projectId, agentId }] of [...this.local]) {
-      const change = await this.disconnect(projectId, agentId, socketId).catch(() => null);
-      if (change === null) clean = false;
-      else if (change.changed) this.listener(projectId, agentId, change.status);
-    }
+    this.redis.off('ready', this.onReady);
+    // Saying goodbye: this process's agents leave at once instead of after the TTL (all at
+    // once, so a Redis that does not answer costs one command timeout, not one per socket).
+    const goodbyes = [...this.local].map(([socketId, { projectId, agentId }]) =>
+      this.disconnect(projectId, agentId, socketId).then(
+        (change) => {
+          if (change.changed) this.listener(projectId, agentId, change.status);
+          return true;
+        },
+        () => false,
+      ),
+    );
+    const clean = (await Promise.all(goodbyes)).every(Boolean) && this.leftovers.size === 0;
     // Leaving the heartbeat set would hide leftovers from the survivors' sweep: only when none are left.
     if (clean) await this.redis.zrem(keys.processes(), this.processId).catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       const added = await this.redis.zadd(keys.processes(), Date.now(), this.processId);
-      // We were swept while alive (a long pause): put our sockets back.
-      if (Number(added) === 1 && this.local.size > 0) await this.reregister();
-      await this.sweep();
+      if (this.redisDown) this.outageEndedAt = Date.now();
+      this.redisDown = false;
+      // We were swept while alive (a long pause), Redis restarted empty, or a connect failed:
+      // put our sockets back.
+      if (Number(added) === 1 || this.unsynced) await this.reregister();
+      await this.removeLeftovers();
+      // After an outage every process needs a beat or two to heartbeat again: sweeping before
+      // that would take live processes' agents offline (a flap), so wait as long as a death takes.
+      if (Date.now() - this.outageEndedAt >= this.deadAfterMs) await this.sweep();
     } catch {
-      // Redis is away; the next beat tries again.
+      // Redis is away; the next beat (or its coming back) tries again.
+      this.redisDown = true;
+    } finally {
+      this.ticking = false;
     }
   }
 
   private async reregister(): Promise<void> {
+    this.unsynced = false;
     for (const [socketId, { projectId, agentId }] of this.local) {
       const change = await this.connect(projectId, agentId, socketId);
       if (change.changed) this.listener(projectId, agentId, change.status);
+    }
+  }
+
+  /** Sockets that left during an outage: nobody was told, so say where the agent stands now. */
+  private async removeLeftovers(): Promise<void> {
+    for (const [socketId, { projectId, agentId }] of this.leftovers) {
+      const change = await this.remove(this.processId, socketId, projectId, agentId);
+      this.leftovers.delete(socketId);
+      if (change.changed || change.status === 'offline') this.listener(projectId, agentId, change.status);
     }
   }
 
