@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { addAgent, api, ok, ownerWithProject, type ApiResponse } from '../support/clients.js';
 import { CONVERSATION_KEYS, detailPaths, expectError, visitorConversation } from '../support/rest-fixtures.js';
+import { setRouting } from '../support/chat-fixtures.js';
 
 describe('REST conversations', () => {
   let t: TestApp;
@@ -36,6 +37,8 @@ describe('REST conversations', () => {
 
   it('filters by status, leadId and assigneeId, newest first', async () => {
     const { owner, projectId } = await ownerWithProject(t.url);
+    // The agents connecting below must not be routed the waiting conversations: this test assigns them by joins.
+    await setRouting(t, owner.token, projectId, 'pooled');
     const agent = await addAgent(t.url, owner.token, projectId, 'agent');
     const a = await visitorConversation(t, projectId, 'A waits');
     const b = await visitorConversation(t, projectId, 'B gets the agent');

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import { ack, addAgent, api, collect, nextEvent, ok, ownerWithProject, type AgentAccount } from '../support/clients.js';
+import { setRouting } from '../support/chat-fixtures.js';
 import { killAll, SocketPool, startServer, until } from '../support/ops-fixtures.js';
 import type { ServerProcess } from '../support/spawn-server.js';
 import { usingPostgres, usingRedis } from '../support/test-config.js';
@@ -44,6 +45,9 @@ if (usingPostgres() && usingRedis()) {
     before(async () => {
       [a, b] = await Promise.all([spawn(), spawn()]);
       ({ owner, projectId } = await ownerWithProject(a.url));
+      // These chats are assigned by the agents' own joins; automatic routing across processes
+      // has its own test (test/conversations/routing-across-processes.test.ts).
+      await setRouting(a, owner.token, projectId, 'pooled');
     });
     after(async () => {
       sockets.closeAll();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import type { TestApp, VisitorClient } from './start-app.js';
-import { ack, addAgent, collect, nextEvent, ok, ownerWithProject, sleep, type AgentAccount } from './clients.js';
+import { ack, addAgent, api, collect, nextEvent, ok, ownerWithProject, sleep, type AgentAccount } from './clients.js';
 
 /** Events may cross Redis and a busy 2-core machine: wait generously for what must come. */
 export const EVENT_TIMEOUT_MS = 15_000;
@@ -25,9 +25,13 @@ export interface Chat {
  * A fresh project with a plain agent connected and a visitor who started a conversation
  * (with `text`, so message seq 1 exists, unless `text` is null). With `join` (the default)
  * the agent joined it, so it is `assigned` to that agent.
+ * The project routes `pooled`: these chats are about what happens once an agent joins, so
+ * automatic assignment must not race the test's own join (routing has its own tests,
+ * test/conversations/routing*.test.ts).
  */
 export async function startChat(t: TestApp, options: { text?: string | null; join?: boolean } = {}): Promise<Chat> {
   const { owner, projectId } = await ownerWithProject(t.url);
+  await setRouting(t, owner.token, projectId, 'pooled');
   const agent = await addAgent(t.url, owner.token, projectId, 'agent');
   const agentSocket = await t.connectAgent(agent.token, projectId);
   const visitor = await t.connectVisitor(projectId);
@@ -43,6 +47,12 @@ export async function startChat(t: TestApp, options: { text?: string | null; joi
     await Promise.all(updated);
   }
   return { owner, projectId, agent, agentSocket, visitor, conversation };
+}
+
+/** Sets the project's routing (`auto` is every new project's default). */
+export async function setRouting(t: Pick<TestApp, 'url'>, ownerToken: string, projectId: string, routing: 'auto' | 'pooled'): Promise<void> {
+  const res = await api(t.url, 'PATCH', `/v1/projects/${projectId}`, { token: ownerToken, body: { routing } });
+  if (res.status !== 200 || res.body.routing !== routing) throw new Error(`setting routing failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Another member of the project (role `agent` unless told), connected to /agent. */
@@ -97,6 +107,6 @@ export function expectNothing(sockets: Socket[], event: string, where: (payload:
 }
 
 /** The exact key set of a Message. */
-export const MESSAGE_KEYS = ['attributes', 'clientMessageId', 'conversationId', 'createdAt', 'id', 'sender', 'seq', 'text'];
+export const MESSAGE_KEYS = ['attributes', 'clientMessageId', 'conversationId', 'createdAt', 'id', 'private', 'sender', 'seq', 'text'];
 
 export const isIsoUtc = (value: unknown) => typeof value === 'string' && value.endsWith('Z') && new Date(value).toISOString() === value;
