@@ -16,6 +16,8 @@ export interface Message {
   sender: Sender;
   text: string;
   attributes: Record<string, unknown>;
+  /** An agent's internal note: only agents ever see it. */
+  private: boolean;
   createdAt: string;
 }
 
@@ -28,6 +30,7 @@ export interface MessageRow {
   sender_id: string | null;
   text: string;
   attributes: Record<string, unknown>;
+  private: boolean;
   created_at: Date;
 }
 
@@ -40,6 +43,7 @@ export function toMessage(row: MessageRow): Message {
     sender: { type: row.sender_type, id: row.sender_id },
     text: row.text,
     attributes: row.attributes ?? {},
+    private: row.private ?? false,
     createdAt: toIso(row.created_at),
   };
 }
@@ -53,15 +57,21 @@ export interface MessageQuery {
   limit?: number;
 }
 
+/** Whose eyes a list is for: a visitor never gets private notes. */
+export type MessageReader = 'visitor' | 'agent';
+
 /**
  * By ascending seq. After `afterSeq`: the first `limit`; before `beforeSeq`: the last `limit`
  * (both: the first `limit` strictly between them); neither: the latest `limit`.
+ * For a visitor, private notes are filtered in SQL, so `limit` counts the messages it may see
+ * (its seqs then have holes). `visibleTo` has no default: every reader must say who it is.
  */
-export async function listMessages(db: Db, conversation: { id: string; projectId: string }, query: MessageQuery): Promise<Message[]> {
+export async function listMessages(db: Db, conversation: { id: string; projectId: string }, query: MessageQuery, visibleTo: MessageReader): Promise<Message[]> {
   const limit = query.limit ?? DEFAULT_PAGE;
   const builder = db<MessageRow>('messages')
     .where({ conversation_id: conversation.id })
     .whereExists(db('conversations').where({ id: conversation.id, project_id: conversation.projectId }).select(db.raw('1')));
+  if (visibleTo === 'visitor') builder.where({ private: false });
   if (query.afterSeq !== undefined) builder.where('seq', '>', query.afterSeq);
   if (query.beforeSeq !== undefined) builder.where('seq', '<', query.beforeSeq);
   if (query.afterSeq !== undefined) {

@@ -1,6 +1,5 @@
-/** Sending a message: check who may write, then queue it for the group commit. */
+/** Sending a message: queue it for the group commit, which checks who may write under the conversation's lock. */
 import type { Knex } from 'knex';
-import { assertMayWrite, conversationFor } from './access.js';
 import { senderOf, type Actor } from './actor.js';
 import type { MessageWriter, WrittenMessage } from './message-writer.js';
 
@@ -9,6 +8,8 @@ export interface SendInput {
   clientMessageId: string;
   text: string;
   attributes?: Record<string, unknown>;
+  /** Agents only (the visitor's schema refuses it): a note the visitor never sees. */
+  private?: boolean;
 }
 
 /**
@@ -22,15 +23,18 @@ export async function admitMessage(
   actor: Actor,
   input: SendInput,
 ): Promise<{ done: Promise<WrittenMessage> }> {
-  const conversation = await conversationFor(knex, actor, input.conversationId);
-  if (actor.type === 'agent') await assertMayWrite(knex, actor, conversation);
+  // conversationFor + assertMayWrite run inside the batch (access.ts refusalsUnderLock): the
+  // same rules, checked once per batch under the lock instead of one query per message.
   const done = writer.write({
     projectId: actor.projectId,
-    conversationId: conversation.id,
+    conversationId: input.conversationId,
     clientMessageId: input.clientMessageId,
     sender: senderOf(actor),
     text: input.text,
     attributes: input.attributes ?? {},
+    // Checked here too, not only at the edge: a visitor's message is never private.
+    private: actor.type === 'agent' && input.private === true,
+    authorize: true,
   });
   // The caller awaits `done`; this keeps an early rejection from counting as unhandled.
   done.catch(() => undefined);

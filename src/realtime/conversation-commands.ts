@@ -8,25 +8,39 @@ import { admitMessage } from '../conversations/send-message.js';
 import type { Register } from './ack.js';
 import type { ConversationCommands } from './events.js';
 import { audienceOf, audienceOfMessage } from './audience.js';
-import { listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
+import { agentSendMessage, agentTypingInput, listMessagesInput, readInput, sendMessage, typingInput } from './command-schemas.js';
 import type { Notifier } from './notifier.js';
 import { SendOrder } from './send-order.js';
+import { TypingTimers } from './typing-timers.js';
 
-export function registerConversationCommands(on: Register<ConversationCommands>, socketId: string, actor: Actor, deps: Deps, notifier: Notifier): void {
+/** The socket the commands arrive on: its id (never echoed to) and its end (typing ends with it). */
+interface CommandSocket {
+  id: string;
+  on(event: 'disconnect', listener: () => void): unknown;
+}
+
+export function registerConversationCommands(on: Register<ConversationCommands>, socket: CommandSocket, actor: Actor, deps: Deps, notifier: Notifier): void {
   const knex = deps.db.knex;
+  const socketId = socket.id;
   const me = senderOf(actor);
   // One per socket: its messages keep the order it sent them in.
   const sends = new SendOrder();
+  const typingTimers = new TypingTimers(notifier, socketId, me, deps.config.typingTimeoutMs);
+  socket.on('disconnect', () => typingTimers.disconnected());
+  // Only agents write private notes; a visitor's `private: true` is VALIDATION_FAILED.
+  const sendSchema = actor.type === 'agent' ? agentSendMessage : sendMessage;
+  const typingSchema = actor.type === 'agent' ? agentTypingInput : typingInput;
 
-  on('message:send', sendMessage, async (input) => {
+  on('message:send', sendSchema, async (input) => {
     const written = await sends.run(() => admitMessage(knex, deps.messages, actor, input));
     if (written.created) notifier.messageCreated(written.message, audienceOfMessage(written.audience), socketId);
+    typingTimers.messageSent(written.message.conversationId);
     return written.message;
   });
 
   on('message:list', listMessagesInput, async ({ conversationId, ...query }) => {
     const conversation = await conversationFor(knex, actor, conversationId);
-    return listMessages(knex, conversation, query);
+    return listMessages(knex, conversation, query, actor.type);
   });
 
   on('conversation:read', readInput, async ({ conversationId, seq }) => {
@@ -38,11 +52,11 @@ export function registerConversationCommands(on: Register<ConversationCommands>,
     return {};
   });
 
-  on('typing', typingInput, async ({ conversationId, typing }) => {
+  on('typing', typingSchema, async ({ conversationId, typing, private: isPrivate }) => {
     const conversation = await conversationFor(knex, actor, conversationId);
     // Only an agent who may write in the conversation may be seen typing in it.
     if (actor.type === 'agent') await assertMayWrite(knex, actor, conversation);
-    notifier.typing(await audienceOf(knex, conversation), conversation.id, me, typing, socketId);
+    typingTimers.typing(conversation.id, await audienceOf(knex, conversation), typing, isPrivate === true);
     return {};
   });
 }

@@ -297,8 +297,8 @@ describe('identified visitors', () => {
     const identityB = await signIdentity(secret, { sub: 'person-b', email: 'b@example.com', name: 'Person B' });
     const asA = await t.connectVisitor(projectId, { identity: identityA });
     const conversationA = await ok(asA.socket, 'conversation:start', { text: 'A speaking' });
-    // `online` aside (A's socket comes and goes), nothing of A may change.
-    const { online: _wasOnline, ...leadABefore } = await leadOf(owner, projectId, asA.session.leadId!);
+    // `online` and `lastSeenAt` aside (A's socket comes and goes), nothing of A may change.
+    const { online: _wasOnline, lastSeenAt: _seenBefore, ...leadABefore } = await leadOf(owner, projectId, asA.session.leadId!);
     asA.socket.disconnect();
 
     const asB = await t.connectVisitor(projectId, { token: asA.session.token, identity: identityB });
@@ -310,7 +310,7 @@ describe('identified visitors', () => {
     const leadB = await leadOf(owner, projectId, asB.session.leadId!);
     expect(leadB).to.include({ externalId: 'person-b', verified: true, email: 'b@example.com', fullname: 'Person B' });
     expect(leadB.visitorIds).to.deep.equal([asB.session.visitorId]);
-    const { online: _isOnline, ...leadA } = await leadOf(owner, projectId, asA.session.leadId!);
+    const { online: _isOnline, lastSeenAt: _seenAfter, ...leadA } = await leadOf(owner, projectId, asA.session.leadId!);
     expect(leadA).to.deep.equal(leadABefore);
     const restA = await api(t.url, 'GET', `/v1/projects/${projectId}/leads/${leadA.id}/conversations`, { token: owner.token });
     expect(ids(restA.body.data)).to.deep.equal([conversationA.id]);

@@ -15,7 +15,7 @@ export const CONVERSATION_KEYS = [
   'id', 'projectId', 'leadId', 'status', 'assigneeId', 'firstText', 'lastSeq', 'visitorLastReadSeq',
   'agentLastReadSeq', 'createdAt', 'updatedAt', 'closedAt', 'rating',
 ];
-export const MESSAGE_KEYS = ['id', 'conversationId', 'seq', 'clientMessageId', 'sender', 'text', 'attributes', 'createdAt'];
+export const MESSAGE_KEYS = ['id', 'conversationId', 'seq', 'clientMessageId', 'sender', 'text', 'attributes', 'private', 'createdAt'];
 export const MEMBER_KEYS = ['id', 'email', 'fullname', 'role', 'presence', 'maxConcurrent', 'openConversations'];
 
 /** Asserts the contract's error answer: the status, `{ error: { code, message, details? } }` and nothing else. */
