@@ -5,7 +5,7 @@ import { startApp, type TestApp } from '../support/start-app.js';
 import { addAgent, api, ownerWithProject, signup } from '../support/clients.js';
 import { detailPaths, expectError } from '../support/rest-fixtures.js';
 
-const PROJECT_KEYS = ['id', 'name', 'createdAt', 'routing', 'defaultMaxConcurrent'];
+const PROJECT_KEYS = ['id', 'name', 'createdAt', 'routing', 'defaultMaxConcurrent', 'prechatFields'];
 
 describe('REST project settings', () => {
   let t: TestApp;

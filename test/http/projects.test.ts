@@ -6,7 +6,7 @@ import { startApp, type TestApp } from '../support/start-app.js';
 import { addAgent, api, ownerWithProject, signup } from '../support/clients.js';
 import { detailPaths, expectError, forgeToken, nowSeconds } from '../support/rest-fixtures.js';
 
-const PROJECT_KEYS = ['id', 'name', 'createdAt', 'routing', 'defaultMaxConcurrent'];
+const PROJECT_KEYS = ['id', 'name', 'createdAt', 'routing', 'defaultMaxConcurrent', 'prechatFields'];
 
 describe('REST projects', () => {
   let t: TestApp;
