@@ -80,3 +80,13 @@ export async function findMember(db: Db, projectId: string, agentId: string): Pr
     .first(memberColumns(db));
   return row ? toMember(row) : null;
 }
+
+export async function countOwners(db: Db, projectId: string): Promise<number> {
+  const row = await db('project_members').where({ project_id: projectId, role: 'owner' }).count<{ count: string | number }>({ count: '*' }).first();
+  return Number(row?.count ?? 0);
+}
+
+/** Ends a membership; the agent's account stays. */
+export async function deleteMember(db: Db, projectId: string, agentId: string): Promise<void> {
+  await db('project_members').where({ project_id: projectId, agent_id: agentId }).delete();
+}

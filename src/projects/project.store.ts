@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import { toIso, type Db } from '../db/executor.js';
+import type { PrechatField, WidgetConfig } from './prechat-fields.js';
 
 export type Routing = 'auto' | 'pooled';
 
@@ -11,6 +12,8 @@ export interface Project {
   createdAt: string;
   routing: Routing;
   defaultMaxConcurrent: number;
+  /** The widget's custom pre-chat fields (visible to every member). */
+  prechatFields: PrechatField[];
   /** Present only for owners and admins. */
   identitySecret?: string;
 }
@@ -21,6 +24,7 @@ interface ProjectRow {
   routing: Routing;
   default_max_concurrent: number;
   identity_secret: string;
+  prechat_fields: PrechatField[] | null;
   created_at: Date;
 }
 
@@ -35,6 +39,7 @@ function toProject(row: ProjectRow, withSecret: boolean): Project {
     createdAt: toIso(row.created_at),
     routing: row.routing,
     defaultMaxConcurrent: row.default_max_concurrent,
+    prechatFields: row.prechat_fields ?? [],
   };
   if (withSecret) project.identitySecret = row.identity_secret;
   return project;
@@ -62,6 +67,7 @@ export interface ProjectChanges {
   name?: string;
   routing?: Routing;
   defaultMaxConcurrent?: number;
+  prechatFields?: PrechatField[];
 }
 
 /** Sets the given settings; fields left undefined stay. Null if there is no such project. */
@@ -70,6 +76,8 @@ export async function updateProject(db: Db, projectId: string, changes: ProjectC
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.routing !== undefined) set.routing = changes.routing;
   if (changes.defaultMaxConcurrent !== undefined) set.default_max_concurrent = changes.defaultMaxConcurrent;
+  // Stringified: node-postgres would send a JS array as a PostgreSQL array, not as JSON.
+  if (changes.prechatFields !== undefined) set.prechat_fields = JSON.stringify(changes.prechatFields);
   if (Object.keys(set).length === 0) return findProject(db, projectId, { withSecret: true });
   const [row] = (await db('projects')
     .where({ id: projectId })
@@ -90,4 +98,21 @@ export async function identitySecretOf(db: Db, projectId: string): Promise<strin
   if (!isUuid(projectId)) return null;
   const row = await db<ProjectRow>('projects').where({ id: projectId }).first('identity_secret');
   return row?.identity_secret ?? null;
+}
+
+/** The projects an agent is a member of, with its role in each, oldest membership first (the console's project picker). */
+export async function listProjectsOf(db: Db, agentId: string): Promise<(Project & { role: string })[]> {
+  const rows: (ProjectRow & { role: string })[] = await db('project_members as m')
+    .join('projects as p', 'p.id', 'm.project_id')
+    .where('m.agent_id', agentId)
+    .orderBy([{ column: 'm.created_at', order: 'asc' }, { column: 'p.id', order: 'asc' }])
+    .select('p.*', 'm.role');
+  return rows.map((row) => ({ ...toProject(row, false), role: row.role }));
+}
+
+/** What a visitor's widget may read about the project (no agent token): null for an unknown project. */
+export async function findWidgetConfig(db: Db, projectId: string): Promise<WidgetConfig | null> {
+  if (!isUuid(projectId)) return null;
+  const row = await db<ProjectRow>('projects').where({ id: projectId }).first('prechat_fields');
+  return row ? { prechatFields: row.prechat_fields ?? [] } : null;
 }
