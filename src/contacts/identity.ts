@@ -6,8 +6,9 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { identitySecretOf } from '../projects/project.store.js';
-import { email } from '../validation.js';
+import { email, parseInput } from '../validation.js';
 import { findLeadByExternalId, insertLead, touchLead, updateLead, type Lead } from './lead.store.js';
+import { leadEvent, writeOutbox } from '../integrations/outbox.js';
 
 export interface IdentityClaims {
   /** The person's id in the customer's systems: the lead's externalId. */
@@ -46,9 +47,12 @@ export async function verifyIdentity(db: Db, projectId: string, identity: unknow
   } catch {
     throw refused();
   }
-  const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw refused();
-  return claims.data;
+  // parseInput, not safeParse: claims with a NUL or a lone surrogate would be stored altered.
+  try {
+    return parseInput(claimsSchema, payload);
+  } catch {
+    throw refused();
+  }
 }
 
 /**
@@ -61,7 +65,12 @@ export async function ensureIdentifiedLead(knex: Knex, projectId: string, sub: s
   const existing = await findLeadByExternalId(knex, projectId, sub);
   if (existing) return existing.id;
   try {
-    return (await insertLead(knex, projectId, { externalId: sub, verified: true, lastSeen: true })).id;
+    // With its lead.created webhook event, in one transaction (src/integrations/outbox.ts).
+    return await knex.transaction(async (trx) => {
+      const lead = await insertLead(trx, projectId, { externalId: sub, verified: true, lastSeen: true });
+      await writeOutbox(trx, [leadEvent('lead.created', lead)]);
+      return lead.id;
+    });
   } catch (err) {
     if (!isUniqueViolation(err, 'leads_project_external_id_unique')) throw err;
     const winner = await findLeadByExternalId(knex, projectId, sub);

@@ -2,9 +2,11 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/executor.js';
 import { AppError } from '../errors.js';
+import { attributesOverLimits } from '../validation.js';
 import { listConversationsOfLead, type Conversation } from '../conversations/conversation.store.js';
 import { findLead, toLead, type Lead, type LeadRow } from './lead.store.js';
 import { listNotes, type Note } from './note.store.js';
+import { leadMergedEvent, writeOutbox } from '../integrations/outbox.js';
 
 export interface MergeResult {
   lead: Lead;
@@ -47,13 +49,30 @@ function assertMergeable(projectId: string, targetId: string, sourceId: string, 
 function mergedRow(target: LeadRow, source: LeadRow): LeadRow {
   const merged: LeadRow = { ...target };
   for (const column of FILLED_COLUMNS) merged[column] = target[column] ?? source[column];
-  // Key by key, the target winning: jsonb `source || target`.
-  merged.attributes = { ...source.attributes, ...target.attributes };
+  // Key by key, the target winning: jsonb `source || target`, within the attribute limits.
+  merged.attributes = mergedAttributes(target.attributes ?? {}, source.attributes ?? {});
   merged.tags = [...new Set([...target.tags, ...source.tags])];
   merged.verified = target.verified || source.verified;
   // The flag belongs to the email: it follows whichever email is kept.
   merged.email_from_identity = target.email !== null ? target.email_from_identity : source.email !== null && source.email_from_identity;
   merged.last_seen_at = later(target.last_seen_at, source.last_seen_at);
+  return merged;
+}
+
+/**
+ * The target's attributes and the source's other keys. Past ATTRIBUTES_LIMITS (merging two
+ * full leads, or many anonymous leads into one identified lead), the source's keys that do not
+ * fit are left out, so that merges cannot grow a lead without bound; the target's stay.
+ */
+function mergedAttributes(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  const union = { ...source, ...target };
+  if (attributesOverLimits(union) === null) return union;
+  const merged = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    if (Object.hasOwn(merged, key)) continue;
+    merged[key] = value;
+    if (attributesOverLimits(merged) !== null) delete merged[key];
+  }
   return merged;
 }
 
@@ -98,8 +117,10 @@ export async function mergeLeads(trx: Knex.Transaction, projectId: string, targe
       last_seen_at: merged.last_seen_at,
       updated_at: trx.fn.now(),
     });
+  const lead = (await findLead(trx, projectId, targetId))!;
+  await writeOutbox(trx, [leadMergedEvent(lead, sourceId)]);
   return {
-    lead: (await findLead(trx, projectId, targetId))!,
+    lead,
     sourceLeadId: sourceId,
     movedVisitorIds: visitors.map((v) => v.id),
     movedConversationIds: conversations.map((c) => c.id),

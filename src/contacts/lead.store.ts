@@ -2,6 +2,8 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Knex } from 'knex';
 import { toIso, type Db } from '../db/executor.js';
+import { AppError } from '../errors.js';
+import { attributesOverLimits } from '../validation.js';
 
 export interface Lead {
   id: string;
@@ -121,29 +123,73 @@ export async function insertLead(db: Db, projectId: string, fields: LeadChanges 
 /**
  * Sets the given fields; `attributes` merge key by key, then `removeAttributes` go. Null if
  * there is no such lead in the project. `updatedAt` moves only when something changed.
+ * Attributes that would grow past ATTRIBUTES_LIMITS in total are PAYLOAD_TOO_LARGE.
  */
 export async function updateLead(db: Db, projectId: string, leadId: string, changes: LeadChanges): Promise<Lead | null> {
   const set: Record<string, unknown> = plainColumns(changes);
-  let attributes = 'attributes';
+  const attributes = attributesExpression(changes);
+  if (attributes) set.attributes = db.raw(attributes.sql, attributes.bindings);
+  if (Object.keys(set).length === 0) return findLead(db, projectId, leadId);
+  if (!attributes?.grows) return writeLead(db, projectId, leadId, set);
+  // Checked under the row's lock, so two updates at once cannot both pass the limit.
+  const checkThenWrite = async (trx: Knex.Transaction) => {
+    await assertAttributesFit(trx, projectId, leadId, attributes);
+    return writeLead(trx, projectId, leadId, set);
+  };
+  return isTransaction(db) ? checkThenWrite(db) : db.transaction(checkThenWrite);
+}
+
+interface AttributesExpression {
+  sql: string;
+  bindings: Knex.RawBinding[];
+  /** Whether keys are added or changed (removals alone only shrink). */
+  grows: boolean;
+}
+
+/** The SQL of the lead's attributes after `changes`, over the column `attributes`; null if they do not change. */
+function attributesExpression(changes: LeadChanges): AttributesExpression | null {
+  let sql = 'attributes';
   const bindings: Knex.RawBinding[] = [];
-  if (changes.attributes !== undefined && Object.keys(changes.attributes).length > 0) {
-    attributes = `(${attributes} || ?::jsonb)`;
+  const grows = changes.attributes !== undefined && Object.keys(changes.attributes).length > 0;
+  if (grows) {
+    sql = `(${sql} || ?::jsonb)`;
     bindings.push(JSON.stringify(changes.attributes));
   }
   if (changes.removeAttributes !== undefined && changes.removeAttributes.length > 0) {
-    attributes = `(${attributes} - ?::text[])`;
+    sql = `(${sql} - ?::text[])`;
     bindings.push(changes.removeAttributes);
   }
-  if (bindings.length > 0) set.attributes = db.raw(attributes, bindings);
-  if (Object.keys(set).length === 0) return findLead(db, projectId, leadId);
+  return bindings.length > 0 ? { sql, bindings, grows } : null;
+}
 
-  // Only rows that really change are written, so an update that changes nothing keeps updatedAt.
+const isTransaction = (db: Db): db is Knex.Transaction => (db as Knex.Transaction).isTransaction === true;
+
+/**
+ * Locks the lead and refuses attributes past the limits. A lead already past them (a merge
+ * of two full leads) may still change as long as it does not grow, so it can be trimmed.
+ */
+async function assertAttributesFit(trx: Knex.Transaction, projectId: string, leadId: string, next: AttributesExpression): Promise<void> {
+  const row = (await trx('leads')
+    .where({ id: leadId, project_id: projectId })
+    .forNoKeyUpdate()
+    .first('attributes', trx.raw(`${next.sql} as next`, next.bindings))) as { attributes: Record<string, unknown>; next: Record<string, unknown> } | undefined;
+  if (!row) return;
+  const tooBig = attributesOverLimits(row.next);
+  const size = (o: Record<string, unknown>) => [Object.keys(o).length, JSON.stringify(o).length] as const;
+  const [keysBefore, charsBefore] = size(row.attributes ?? {});
+  const [keysAfter, charsAfter] = size(row.next);
+  if (tooBig && (keysAfter > keysBefore || charsAfter > charsBefore)) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `The lead's attributes ${tooBig} in total.`, [{ path: 'attributes', message: `${tooBig} in total` }]);
+  }
+}
+
+/** Only rows that really change are written, so an update that changes nothing keeps updatedAt. */
+async function writeLead(db: Db, projectId: string, leadId: string, set: Record<string, unknown>): Promise<Lead | null> {
   const columns = Object.keys(set);
-  const updated = await db('leads')
+  await db('leads')
     .where({ id: leadId, project_id: projectId })
     .whereRaw(`(${columns.map((c) => `leads.${c}`).join(', ')}) is distinct from (${columns.map(() => '?').join(', ')})`, columns.map((c) => castFor(db, c, set[c])) as Knex.RawBinding[])
     .update({ ...set, updated_at: db.fn.now() });
-  if (updated === 0) return findLead(db, projectId, leadId);
   return findLead(db, projectId, leadId);
 }
 

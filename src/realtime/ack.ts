@@ -2,18 +2,41 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AppError, toAppError } from '../errors.js';
+import { rateLimited } from '../limits/rate-limited.js';
+import type { Refusal, TokenBucket } from '../limits/token-bucket.js';
 import { parseInput } from '../validation.js';
 import type { Ack } from './events.js';
+
+/** RATE_LIMIT_SOCKET: past it a command is answered, not run, and the socket stays connected. */
+const tooManyCommands = (refusal: Refusal) =>
+  rateLimited(`Too many commands on this socket; retry in ${refusal.retryAfterMs} ms.`, refusal.retryAfterMs);
 
 /**
  * Builds a Socket.IO handler: the payload is parsed with `schema` (unknown keys stripped),
  * `run` gets typed input, and whatever happens the ack is called once with
  * `{ ok: true, data }` or `{ ok: false, error }`. Internal errors are logged, never leaked.
+ * With a `limiter` (the socket's bucket) a command over the rate is answered RATE_LIMITED and
+ * not run; the decision is taken synchronously, so admitted commands keep their order.
  */
-export function withAck<S extends z.ZodType, T>(logger: Logger, event: string, schema: S, run: (input: z.output<S>) => Promise<T>) {
-  return async (payload: unknown, ack?: unknown): Promise<void> => {
-    // A client that sends no callback gets no answer; the command still must not crash us.
-    const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : typeof payload === 'function' ? (payload as (r: Ack<T>) => void) : () => {};
+export function withAck<S extends z.ZodType, T>(
+  logger: Logger,
+  event: string,
+  schema: S,
+  run: (input: z.output<S>) => Promise<T>,
+  limiter: TokenBucket | null = null,
+) {
+  return async (...args: unknown[]): Promise<void> => {
+    // The ack is the last argument, whatever comes before it (Socket.IO's rule; a client may
+    // send extra arguments). A client that sends no callback gets no answer; the command
+    // still must not crash us.
+    const [payload] = args;
+    const ack = args.at(-1);
+    const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : () => {};
+    const refusal = limiter?.take();
+    if (refusal) {
+      reply({ ok: false, error: tooManyCommands(refusal).toBody() });
+      return;
+    }
     const input = typeof payload === 'function' ? undefined : payload;
     try {
       const data = await run(parseInput(schema, input));
@@ -39,16 +62,26 @@ interface CommandSocket {
 }
 
 /**
- * The way to register a socket's commands. A command nobody registered still answers its
- * ack once (NOT_FOUND), so a client never waits for nothing.
+ * The way to register a socket's commands, and the one place where RATE_LIMIT_SOCKET applies:
+ * every command of the socket, known or not, takes a token from `bucket`
+ * (`deps.limits.socketCommands()`, null when off). It lives in this process with the socket: a
+ * socket never moves between processes, so there is nothing to share through Redis.
+ * A command nobody registered still answers its ack once (NOT_FOUND, or RATE_LIMITED past the
+ * rate), so a client never waits for nothing.
  */
-export function commandsOf<C>(socket: CommandSocket, logger: Logger): Register<C> {
+export function commandsOf<C>(socket: CommandSocket, logger: Logger, bucket: TokenBucket | null): Register<C> {
+  // Not listenerCount: a name Socket.IO itself listens to ('error') is no command either.
+  const registered = new Set<string>();
   socket.onAny((event, ...args) => {
+    if (registered.has(event)) return; // withAck takes its token
+    const refusal = bucket?.take();
     const ack = args.at(-1);
-    if (typeof ack !== 'function' || socket.listenerCount(event) > 0) return;
-    ack({ ok: false, error: new AppError('NOT_FOUND', `There is no command "${event}" on this namespace.`).toBody() });
+    if (typeof ack !== 'function') return;
+    const error = refusal ? tooManyCommands(refusal) : new AppError('NOT_FOUND', `There is no command "${String(event).slice(0, 100)}" on this namespace.`);
+    ack({ ok: false, error: error.toBody() });
   });
   return (event, schema, run) => {
-    socket.on(event, withAck(logger, event, schema, run));
+    registered.add(event);
+    socket.on(event, withAck(logger, event, schema, run, bucket));
   };
 }
