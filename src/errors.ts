@@ -60,12 +60,19 @@ export function toAppError(err: unknown): AppError {
   const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
+  // A full disk (PostgreSQL's disk_full, the embedded guard's refusal, ENOSPC from the OS) or a
+  // failing one: nothing the caller did; the same command succeeds once space is freed.
+  if (code === '53100' || code === '58030' || code === 'ENOSPC' || code === 'EIO') {
+    return new AppError('UNAVAILABLE', "The server's disk is full or failing; retry the same command later.");
+  }
   if (
     UNAVAILABLE_PG_CODES.has(code) ||
     UNAVAILABLE_ERRNO.has(code) ||
     e?.name === 'KnexTimeoutError' ||
     e?.name === 'MaxRetriesPerRequestError' ||
-    /Connection terminated|Connection is closed|connect ECONNREFUSED/.test(message)
+    // node-postgres' words for a lost connection (a ROLLBACK on it says "is not queryable");
+    // the last two are ioredis's own words for a Redis that is away or does not answer in time.
+    /Connection terminated|Connection is closed|connect ECONNREFUSED|Query read timeout|is not queryable|Command timed out|Stream isn't writeable/.test(message)
   ) {
     return new AppError('UNAVAILABLE', 'A backing service is unavailable; retry the same command.');
   }

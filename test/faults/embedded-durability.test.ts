@@ -55,7 +55,7 @@ if (!usingPostgres()) {
         const burst = await Promise.all(visitors.flatMap((v) => Array.from({ length: 10 }, (_, i) => send(v.socket, v.conversationId, `burst ${i}`))));
         const burstFsyncs = app.db.fsyncs()! - before;
         expect(burst).to.have.length(100);
-        expect(burstFsyncs).to.be.within(1, 99);
+        expect(burstFsyncs).to.be.within(1, 50);
         console.log(`      10 visitors × 10 sends in flight were acked after ${burstFsyncs} fsyncs (group commit: one per batch)`);
       } finally {
         await app.close();

@@ -17,16 +17,7 @@ import { killAll, queryAt, SocketPool, startServer } from '../support/ops-fixtur
 import type { ServerProcess } from '../support/spawn-server.js';
 import { usingPostgres } from '../support/test-config.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
-
-/** The promise: an answer to every send within this long while PostgreSQL is gone. */
-const ACK_BOUND_MS = 10_000;
-
-interface Sent {
-  clientMessageId: string;
-  text: string;
-  result: 'acked' | 'unavailable';
-  ms: number;
-}
+import { ACK_BOUND_MS, serverErrors, waitReady, withinBound, type Sent } from './outage-checks.js';
 
 if (usingPostgres()) {
   describe('PostgreSQL outage (a throwaway server stopped and crashed mid-chat)', function () {
@@ -197,29 +188,4 @@ if (usingPostgres()) {
       );
     });
   });
-}
-
-/** The server's error lines, without the expected flood of "connection refused". */
-function serverErrors(output: string): string {
-  const lines = output.split('\n').filter((line) => line.startsWith('{') && !line.includes('ECONNREFUSED') && !line.includes('"level":30'));
-  return lines.slice(-30).join('\n');
-}
-
-/** `promise`, or a failure once the ack bound has passed. */
-function withinBound<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ACK_BOUND_MS} ms`)), ACK_BOUND_MS);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Polls /readyz until 200 (PostgreSQL accepted connections again). */
-async function waitReady(readyz: () => Promise<{ status: number }>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if ((await readyz()).status === 200) return;
-    if (Date.now() > deadline) throw new Error('/readyz did not come back within 30 s of PostgreSQL starting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

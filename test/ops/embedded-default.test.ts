@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { api, ok, ownerWithProject } from '../support/clients.js';
 import { killAll, SocketPool, startServer, tempDataDir } from '../support/ops-fixtures.js';
-import type { ServerProcess } from '../support/spawn-server.js';
+import { runToExit, type ServerProcess } from '../support/spawn-server.js';
+import { testEnv } from '../support/test-config.js';
 
 describe('embedded default: nothing configured but DATA_DIR', function () {
   this.timeout(60_000);
@@ -72,5 +73,17 @@ describe('embedded default: nothing configured but DATA_DIR', function () {
 
     sockets.closeAll();
     expect(await again.stop()).to.equal(0);
+  });
+
+  it('refuses to start on a torn or emptied jwt-secret instead of signing with an empty secret', async () => {
+    const torn = tempDataDir('torn-secret');
+    try {
+      fs.writeFileSync(path.join(torn.dir, 'jwt-secret'), '');
+      const run = await runToExit(['--import', 'tsx', 'src/main.ts'], { ...testEnv(), DATABASE_URL: undefined, REDIS_URL: undefined, JWT_SECRET: undefined, DATA_DIR: torn.dir, LOG_LEVEL: 'info' });
+      expect(run.code).to.not.equal(0);
+      expect(run.output).to.include('holds no usable secret');
+    } finally {
+      torn.remove();
+    }
   });
 });
