@@ -6,7 +6,8 @@
 import type { Knex } from 'knex';
 import { v4 as uuidv4 } from 'uuid';
 import { AppError, toAppError } from '../errors.js';
-import { listParticipantsOf } from './conversation.store.js';
+import { refusalsUnderLock } from './access.js';
+import { messageEvent, writeOutbox } from '../integrations/outbox.js';
 import { toMessage, type Message, type MessageRow, type Sender } from './message.store.js';
 
 export interface NewMessage {
@@ -16,6 +17,13 @@ export interface NewMessage {
   sender: Sender;
   text: string;
   attributes: Record<string, unknown>;
+  /** An agent's note that only agents see: it takes a seq, never the conversation's firstText. */
+  private: boolean;
+  /**
+   * Check that the sender (a visitor or an agent of `projectId`) may write here, under the
+   * conversation's lock (access.ts refusalsUnderLock): one lookup per batch, not per message.
+   */
+  authorize?: boolean;
 }
 
 /** Who should hear about a message: read under the same lock that numbered it. */
@@ -33,10 +41,17 @@ export interface WrittenMessage {
   audience: MessageAudience;
 }
 
+/** Told about each committed batch (metrics). */
+export interface CommitObserver {
+  /** `size` messages went into one transaction; `waitedSeconds` has one entry per message stored (or found stored), from queueing to commit. */
+  batchCommitted(size: number, waitedSeconds: number[]): void;
+}
+
 interface Pending {
   input: NewMessage;
   resolve(result: WrittenMessage): void;
   reject(err: unknown): void;
+  queuedAt: number;
 }
 
 type Outcome = { result: WrittenMessage } | { error: AppError };
@@ -59,12 +74,15 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private draining: Promise<void> | null = null;
 
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly observer?: CommitObserver,
+  ) {}
 
   /** Resolves once the message is committed (or found already committed). */
   write(input: NewMessage): Promise<WrittenMessage> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input, resolve, reject, queuedAt: performance.now() });
       this.draining ??= this.drain();
     });
   }
@@ -77,6 +95,8 @@ export class MessageWriter {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        // Let the event loop read the socket frames already waiting: on PGlite a whole commit runs in microtasks, so without this yield every batch would hold one message.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.queue.splice(0, MAX_BATCH);
         await this.commitWithFallback(batch);
       }
@@ -87,7 +107,7 @@ export class MessageWriter {
 
   private async commitWithFallback(batch: Pending[]): Promise<void> {
     try {
-      settle(batch, await this.commit(batch));
+      settle(batch, this.observed(batch, await this.commit(batch)));
     } catch (err) {
       // One bad row must not fail its neighbours: unless the database itself is gone,
       // retry each message alone so only the culprit gets the error.
@@ -97,7 +117,7 @@ export class MessageWriter {
       }
       for (const p of batch) {
         try {
-          settle([p], await this.commit([p]));
+          settle([p], this.observed([p], await this.commit([p])));
         } catch (single) {
           p.reject(single);
         }
@@ -105,38 +125,65 @@ export class MessageWriter {
     }
   }
 
+  /** Tells the observer about a committed batch; it runs inside the try above, so it must never throw. */
+  private observed(batch: Pending[], outcomes: Outcome[]): Outcome[] {
+    const now = performance.now();
+    try {
+      // Counted: the messages stored or found stored; a send refused under the lock (NOT_FOUND, FORBIDDEN, closed) waited for no commit of its own.
+      const waited = batch.filter((_, i) => 'result' in outcomes[i]!).map((p) => (now - p.queuedAt) / 1000);
+      if (waited.length > 0) this.observer?.batchCommitted(waited.length, waited);
+    } catch {
+      // Metrics only: a broken observer must not send a committed batch down the retry path.
+    }
+    return outcomes;
+  }
+
   private commit(batch: Pending[]): Promise<Outcome[]> {
     return this.knex.transaction(async (trx) => {
       const ids = [...new Set(batch.map((p) => p.input.conversationId))].sort();
-      // Locked in id order, so two processes' batches never deadlock on each other.
-      const locked: LockedConversation[] = await trx('conversations')
+      // Locked in id order, so two processes' batches never deadlock on each other. The
+      // participants come in the same round trip, read under the lock (the access check and the audience).
+      const locked: (LockedConversation & { participants: string[] })[] = await trx('conversations')
         .whereIn('id', ids)
         .orderBy('id')
         .forUpdate()
-        .select('id', 'project_id', 'lead_id', 'status', 'assignee_id', 'last_seq', 'first_text');
+        .select('id', 'project_id', 'lead_id', 'status', 'assignee_id', 'last_seq', 'first_text', trx.raw('array(select p.agent_id::text from conversation_participants p where p.conversation_id = conversations.id) as participants'));
       const conversations = new Map(locked.map((c) => [c.id, c]));
       const key = (conversationId: string, clientMessageId: string) => `${conversationId}\u0000${clientMessageId}`;
 
-      const stored: MessageRow[] = await trx('messages')
-        .whereIn('conversation_id', ids)
-        .whereIn('client_message_id', [...new Set(batch.map((p) => p.input.clientMessageId))]);
+      const participants = new Map(locked.map((c) => [c.id, c.participants]));
+      const refusals = await refusalsOf(trx, batch, conversations, participants);
+
+      // Probed pair by pair through the (conversation_id, client_message_id) index: the cost must not grow with the table, statistics or not.
+      const pairs = [...new Map(batch.map((p) => [key(p.input.conversationId, p.input.clientMessageId), p.input])).values()];
+      const list = pairs.map(() => '?').join(', ');
+      const stored: MessageRow[] = (
+        await trx.raw(
+          `select m.* from unnest(array[${list}]::uuid[], array[${list}]::text[]) as k(conversation_id, client_message_id)
+             join messages m on m.conversation_id = k.conversation_id and m.client_message_id = k.client_message_id`,
+          [...pairs.map((p) => p.conversationId), ...pairs.map((p) => p.clientMessageId)],
+        )
+      ).rows;
       const storedByKey = new Map(stored.map((row) => [key(row.conversation_id, row.client_message_id), row]));
 
       const rows: Record<string, unknown>[] = [];
       const newIdByKey = new Map<string, string>();
       const plan: ({ error: AppError } | { key: string; created: boolean })[] = [];
-      for (const { input } of batch) {
+      for (const [i, { input }] of batch.entries()) {
         const conversation = conversations.get(input.conversationId);
         const k = key(input.conversationId, input.clientMessageId);
+        const refusal = refusals[i];
         if (!conversation || conversation.project_id !== input.projectId) {
           plan.push({ error: new AppError('NOT_FOUND', 'No such conversation in this project.') });
+        } else if (refusal) {
+          plan.push({ error: refusal });
         } else if (storedByKey.has(k) || newIdByKey.has(k)) {
           plan.push({ key: k, created: false });
         } else if (conversation.status === 'closed') {
           plan.push({ error: new AppError('CONVERSATION_CLOSED', 'This conversation is closed.') });
         } else {
           conversation.last_seq += 1;
-          conversation.first_text ??= input.text;
+          if (!input.private) conversation.first_text ??= input.text;
           conversation.dirty = true;
           const id = uuidv4();
           newIdByKey.set(k, id);
@@ -149,13 +196,18 @@ export class MessageWriter {
             sender_id: input.sender.id,
             text: input.text,
             attributes: JSON.stringify(input.attributes),
+            private: input.private,
           });
           plan.push({ key: k, created: true });
         }
       }
 
-      const inserted: MessageRow[] = rows.length > 0 ? await trx('messages').insert(rows).returning('*') : [];
-      const insertedById = new Map(inserted.map((row) => [row.id, row]));
+      // Only what the database decides comes back; the rest of each row is what we sent.
+      const inserted: { id: string; created_at: Date | string }[] = rows.length > 0 ? await trx('messages').insert(rows).returning(['id', 'created_at']) : [];
+      const createdAtById = new Map(inserted.map((row) => [row.id, row.created_at]));
+      const insertedById = new Map<string, MessageRow>(
+        rows.map((r) => [r.id as string, { ...r, attributes: JSON.parse(r.attributes as string), created_at: createdAtById.get(r.id as string) } as unknown as MessageRow]),
+      );
       const dirty = locked.filter((c) => c.dirty);
       if (dirty.length > 0) {
         await trx.raw(
@@ -166,7 +218,9 @@ export class MessageWriter {
           dirty.flatMap((c) => [c.id, c.last_seq, c.first_text]),
         );
       }
-      const participants = await listParticipantsOf(trx, [...conversations.keys()]);
+      // Webhooks: this batch's message.created events, one multi-row INSERT in this same
+      // transaction (src/integrations/outbox.ts), in the order the messages were numbered.
+      await writeOutbox(trx, rows.map((r) => messageEvent(conversations.get(r.conversation_id as string)!.project_id, toMessage(insertedById.get(r.id as string)!))));
 
       return plan.map((step, i): Outcome => {
         if ('error' in step) return step;
@@ -190,6 +244,22 @@ export class MessageWriter {
       });
     });
   }
+}
+
+/** Per message: its refusal if it asked to be authorized and its sender may not write there. */
+async function refusalsOf(trx: Knex.Transaction, batch: Pending[], conversations: Map<string, LockedConversation>, participants: Map<string, string[]>): Promise<(AppError | null)[]> {
+  const asked = batch.flatMap((p, i) => {
+    const conversation = conversations.get(p.input.conversationId);
+    return p.input.authorize && conversation && conversation.project_id === p.input.projectId ? [{ i, conversation }] : [];
+  });
+  const refusals: (AppError | null)[] = batch.map(() => null);
+  if (asked.length === 0) return refusals;
+  const found = await refusalsUnderLock(
+    trx,
+    asked.map(({ i, conversation }) => ({ projectId: batch[i]!.input.projectId, sender: batch[i]!.input.sender, conversation, participants: participants.get(conversation.id) ?? [] })),
+  );
+  asked.forEach(({ i }, j) => (refusals[i] = found[j]!));
+  return refusals;
 }
 
 function settle(batch: Pending[], outcomes: Outcome[]): void {

@@ -15,6 +15,7 @@ interface Running {
 export class CommandDrain {
   private closing = false;
   private readonly running = new Set<Running>();
+  private readonly sockets = new Set<Socket>();
   private idle: (() => void) | null = null;
 
   /** Refuses handshakes once closing, and follows every command of the namespace's sockets. */
@@ -27,7 +28,13 @@ export class CommandDrain {
   }
 
   /** From now on refuse; resolves once every running command has answered, or after `timeoutMs`. */
-  close(timeoutMs: number): Promise<void> {
+  async close(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.answered(timeoutMs);
+    await this.flushed(deadline);
+  }
+
+  private answered(timeoutMs: number): Promise<void> {
     this.closing = true;
     if (this.running.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -40,11 +47,22 @@ export class CommandDrain {
     });
   }
 
+  /**
+   * Acks answered in one burst (a whole group commit settles at once) wait in engine.io's write
+   * buffer until the socket drains, and closing the server discards that buffer: wait for it.
+   */
+  private async flushed(deadline: number): Promise<void> {
+    const unsent = () => [...this.sockets].some((s) => (s.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0);
+    while (unsent() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Socket middleware: wraps each command's ack to know when it has answered. */
   private follow(socket: Socket) {
     const mine = new Set<Running>();
+    this.sockets.add(socket);
     // A socket that goes away takes its commands' answers with it: stop waiting for them.
     socket.on('disconnect', () => {
+      this.sockets.delete(socket);
       for (const command of mine) this.finished(command);
       mine.clear();
     });

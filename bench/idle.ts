@@ -1,0 +1,33 @@
+/** N idle visitor sockets on one process: handshakes per second and resident memory per socket. */
+import type { Socket } from 'socket.io-client';
+import { closeAll, connect, pool } from './clients.js';
+import { rssOf, sleep } from './stats.js';
+
+export interface IdleResult {
+  sockets: number;
+  handshakesPerSecond: number;
+  bytesPerSocket: number;
+  failed: number;
+}
+
+/** Connects `n` sockets (at most `concurrency` handshakes in flight), then measures the server's RSS growth. */
+export async function runIdle(url: string, pid: number, n: number, auth: () => Record<string, unknown>, waitForSession: boolean, concurrency = 100): Promise<IdleResult> {
+  await sleep(500);
+  const before = rssOf(pid);
+  const sockets: Socket[] = [];
+  let failed = 0;
+  const started = performance.now();
+  await pool(Array.from({ length: n }), concurrency, async () => {
+    try {
+      sockets.push(await connect(url, '/visitor', auth(), waitForSession));
+    } catch {
+      failed++;
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  // Let allocation settle (the handshakes' garbage is collected while the sockets stay).
+  await sleep(3000);
+  const after = rssOf(pid);
+  closeAll(sockets);
+  return { sockets: sockets.length, handshakesPerSecond: sockets.length / seconds, bytesPerSocket: (after - before) / Math.max(1, sockets.length), failed };
+}

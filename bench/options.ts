@@ -1,0 +1,46 @@
+/** Command-line flags of `npm run bench`. */
+export interface BenchOptions {
+  phases: Set<string>;
+  conversations: number;
+  messages: number;
+  idle: number;
+  leads: number[];
+  samples: number;
+  pgUrl: string;
+  redisUrl: string;
+  cpuProf: boolean;
+}
+
+export const ALL_PHASES = ['relay', 'postgres', 'embedded', 'idle', 'leads'];
+
+const USAGE = `npm run bench -- [--quick] [--phases=${ALL_PHASES.join(',')}] [--conversations=100] [--messages=300]
+                   [--idle=10000] [--leads=1000,1000000] [--samples=200] [--cpu-prof]
+  PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)`;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    flags.set(match[1]!, match[2] ?? 'true');
+  }
+  if (flags.has('help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = flags.has('quick');
+  const num = (name: string, full: number, short: number) => Number(flags.get(name) ?? (quick ? short : full));
+  const phases = new Set((flags.get('phases') ?? ALL_PHASES.join(',')).split(','));
+  for (const p of phases) if (!ALL_PHASES.includes(p)) throw new Error(`unknown phase ${p}\n${USAGE}`);
+  return {
+    phases,
+    conversations: num('conversations', 100, 20),
+    messages: num('messages', 300, 100),
+    idle: num('idle', 10_000, 500),
+    leads: (flags.get('leads') ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number),
+    samples: num('samples', 200, 50),
+    pgUrl: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    cpuProf: flags.has('cpu-prof'),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: the bare Socket.IO relay (before and after), Pingstreams on PostgreSQL + Redis
+ * and on the embedded default with the same chat workload, idle sockets and lead search; prints
+ * every figure beside its target and exits 1 when one is missed. See docs/performance.md.
+ */
+import os from 'node:os';
+import { runChat, type ChatResult } from './chat.js';
+import { closeAll, newTenant, pingstreamsPairs, relayPairs, type Pair } from './clients.js';
+import { runIdle, type IdleResult } from './idle.js';
+import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
+import { meanBatch, readBatchSize } from './metrics.js';
+import { parseOptions } from './options.js';
+import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
+import { fmt, loadAverage } from './stats.js';
+import { Targets } from './targets.js';
+
+const options = parseOptions(process.argv.slice(2), process.env);
+const targets = new Targets();
+const say = (line: string) => console.log(`${line}   [load ${loadAverage()}]`);
+const sockets = (pairs: Pair[]) => pairs.flatMap((p) => [p.visitor, p.agent]);
+const chatLine = (name: string, r: ChatResult) =>
+  say(`${name}: ${fmt(r.perSecond, 0)} msg/s (${r.messages} in ${fmt(r.seconds)} s), visitor→agent p50 ${fmt(r.deliveredP50)} ms p99 ${fmt(r.deliveredP99)} ms, ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms, errors ${r.errors}, undelivered ${r.undelivered}`);
+
+async function relayChat(label: string): Promise<ChatResult> {
+  const relay = await spawnRelay();
+  try {
+    const pairs = await relayPairs(relay.url, options.conversations);
+    const result = await runChat(pairs, options.messages);
+    closeAll(sockets(pairs));
+    chatLine(`relay (${label})`, result);
+    return result;
+  } finally {
+    await relay.stop();
+  }
+}
+
+interface ServerFigures {
+  chat: ChatResult;
+  meanBatch: number;
+}
+
+async function serverChat(server: ServerUnderTest): Promise<ServerFigures> {
+  const tenant = await newTenant(server.url);
+  const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
+  const before = await readBatchSize(server.url);
+  const chat = await runChat(pairs, options.messages);
+  const batch = meanBatch(before, await readBatchSize(server.url));
+  closeAll(sockets(pairs));
+  chatLine(`pingstreams ${server.kind}`, chat);
+  say(`pingstreams ${server.kind}: mean group-commit batch ${fmt(batch, 2)} messages`);
+  return { chat, meanBatch: batch };
+}
+
+async function main(): Promise<void> {
+  console.log(`bench ${new Date().toISOString()}: ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ` +
+    `${options.conversations} conversations × ${options.messages} messages, ${options.idle} idle sockets, leads ${options.leads.join(' / ')}`);
+  const nodeArgs = options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
+  const relayRuns: ChatResult[] = [];
+  const chatPhases = ['postgres', 'embedded'].filter((p) => options.phases.has(p));
+  if (options.phases.has('relay')) relayRuns.push(await relayChat('before'));
+
+  let postgres: ServerFigures | null = null;
+  let embedded: ServerFigures | null = null;
+  let pgIdle: IdleResult | null = null;
+  let leads: LeadsResult[] = [];
+  const wantsPostgresServer = ['postgres', 'idle', 'leads'].some((p) => options.phases.has(p));
+  if (wantsPostgresServer) {
+    const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
+    try {
+      if (options.phases.has('postgres')) postgres = await serverChat(server);
+      if (options.phases.has('idle')) {
+        const tenant = await newTenant(server.url);
+        pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
+        say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
+      }
+      if (options.phases.has('leads')) leads = await leadPhase(server);
+    } finally {
+      await server.cleanup();
+    }
+  }
+  if (chatPhases.includes('embedded')) {
+    const server = await spawnEmbeddedServer({ nodeArgs });
+    try {
+      embedded = await serverChat(server);
+    } finally {
+      await server.cleanup();
+    }
+  }
+  if (options.phases.has('relay') && chatPhases.length > 0) relayRuns.push(await relayChat('after'));
+
+  let relayIdle: IdleResult | null = null;
+  if (options.phases.has('idle') && options.phases.has('relay')) {
+    const relay = await spawnRelay();
+    try {
+      relayIdle = await runIdle(relay.url, relay.pid, options.idle, () => ({ room: 'idle' }), false);
+      say(`relay idle: ${relayIdle.sockets} sockets (${relayIdle.failed} failed), ${fmt(relayIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(relayIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
+    } finally {
+      await relay.stop();
+    }
+  }
+
+  judge(relayRuns, postgres, embedded, pgIdle, relayIdle, leads);
+  targets.print();
+  process.exitCode = targets.missed() ? 1 : 0;
+}
+
+async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
+  const tenant = await newTenant(server.url);
+  const results: LeadsResult[] = [];
+  let loaded = 0;
+  for (const size of options.leads) {
+    const loadSeconds = await loadLeads(server.databaseUrl!, tenant.projectId, loaded, size);
+    loaded = size;
+    const r = { ...(await measureLeads(server.url, tenant, size, options.samples)), loadSeconds };
+    say(`leads ${size} (loaded in ${fmt(loadSeconds)} s): email p50 ${fmt(r.emailP50, 2)} ms p99 ${fmt(r.emailP99, 2)} ms, substring p50 ${fmt(r.searchP50, 2)} ms p99 ${fmt(r.searchP99, 2)} ms`);
+    results.push(r);
+  }
+  return results;
+}
+
+function judge(relayRuns: ChatResult[], postgres: ServerFigures | null, embedded: ServerFigures | null, pgIdle: IdleResult | null, relayIdle: IdleResult | null, leads: LeadsResult[]): void {
+  const mean = (f: (r: ChatResult) => number) => relayRuns.reduce((s, r) => s + f(r), 0) / relayRuns.length;
+  const baseline = relayRuns.length > 0 ? { perSecond: mean((r) => r.perSecond), deliveredP99: mean((r) => r.deliveredP99) } : null;
+  if (baseline) say(`relay baseline (mean of ${relayRuns.length}): ${fmt(baseline.perSecond, 0)} msg/s, visitor→agent p99 ${fmt(baseline.deliveredP99)} ms`);
+  for (const figures of [postgres, embedded]) {
+    if (!figures) continue;
+    const name = figures === postgres ? 'postgres' : 'embedded';
+    targets.check(`${name}: no failed sends, every message delivered`, figures.chat.errors + figures.chat.undelivered, '=', 0);
+    targets.check(`${name}: mean group-commit batch (messages)`, figures.meanBatch, '>', 1);
+    if (baseline && figures === embedded) targets.info(`${name}: persisted msg/s ÷ relay`, figures.chat.perSecond / baseline.perSecond);
+  }
+  if (postgres && baseline) {
+    targets.check('postgres: persisted msg/s ÷ relay', postgres.chat.perSecond / baseline.perSecond, '>=', 0.3);
+    targets.check('postgres: visitor→agent p99 ÷ relay', postgres.chat.deliveredP99 / baseline.deliveredP99, '<=', 3);
+  }
+  if (embedded) {
+    targets.check('embedded: ack p99 (ms)', embedded.chat.ackP99, '<=', 100);
+    if (postgres) targets.check('embedded msg/s ÷ postgres msg/s', embedded.chat.perSecond / postgres.chat.perSecond, '>=', 0.7);
+  }
+  if (pgIdle) {
+    targets.check(`idle sockets connected (of ${options.idle})`, pgIdle.sockets, '>=', options.idle);
+    if (relayIdle) {
+      targets.check('handshakes/s ÷ relay', pgIdle.handshakesPerSecond / relayIdle.handshakesPerSecond, '>=', 0.7);
+      targets.check('RSS per idle socket ÷ relay', pgIdle.bytesPerSocket / relayIdle.bytesPerSocket, '<=', 1.3);
+    }
+  }
+  const largest = leads.at(-1);
+  if (largest) {
+    targets.check(`email lookup p99 at ${largest.leads} leads (ms)`, largest.emailP99, '<', 5);
+    targets.check(`substring search p99 at ${largest.leads} leads (ms)`, largest.searchP99, '<', 50);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 2;
+});

@@ -1,0 +1,111 @@
+/** Spawns what the bench measures: the bare relay, and Pingstreams on PostgreSQL + Redis or on the embedded default. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const JWT_SECRET = 'pingstreams-bench-secret-0123456789abcdefghijklmnop';
+
+export interface Spawned {
+  url: string;
+  pid: number;
+  /** The last lines the process printed (for error messages). */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+/** Runs `node --import tsx <script>` and resolves once it logs {"msg":"listening","port":…}. */
+export function spawnNode(script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<Spawned> {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start:\n${out}`));
+    }, 120_000);
+    child.stderr!.on('data', keep);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      const match = /"msg":"listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+      if (!match) return;
+      clearTimeout(timer);
+      const port = Number(match[1] ?? match[2]);
+      // Resolve once only: later output keeps being kept but nothing is parsed any more.
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.on('data', keep);
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        pid: child.pid!,
+        tail: () => out,
+        async stop() {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          await exited;
+          clearTimeout(killer);
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`${script} exited before listening:\n${out}`)));
+  });
+}
+
+export const spawnRelay = () => spawnNode('bench/relay.ts', {});
+
+export interface ServerUnderTest extends Spawned {
+  kind: 'postgres' | 'embedded';
+  /** postgres:// URL of its own database (postgres only), for bulk loads. */
+  databaseUrl: string | null;
+  cleanup(): Promise<void>;
+}
+
+const commonEnv = {
+  JWT_SECRET,
+  LOG_LEVEL: 'info',
+  PORT: '0',
+  SIGNUP: 'open',
+  // The bench is one client IP firing thousands of commands and handshakes.
+  RATE_LIMIT_LOGIN: '0',
+  RATE_LIMIT_HANDSHAKE: '0',
+  RATE_LIMIT_SOCKET: '0',
+  NODE_ENV: 'development',
+};
+
+/** Pingstreams on a throwaway database of its own on the PostgreSQL at PG_URL, with Redis at REDIS_URL. */
+export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUrl: string; nodeArgs?: string[] }): Promise<ServerUnderTest> {
+  const name = `pingstreams_bench_${process.pid}_${Date.now()}`;
+  const admin = new URL(options.pgAdminUrl);
+  const psqlArgs = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
+  execFileSync('createdb', [...psqlArgs, name]);
+  const databaseUrl = `${admin.protocol}//${admin.username || 'postgres'}${admin.password ? `:${admin.password}` : ''}@${admin.hostname}:${admin.port || '5432'}/${name}`;
+  const server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs);
+  return {
+    ...server,
+    kind: 'postgres',
+    databaseUrl,
+    async cleanup() {
+      await server.stop();
+      execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
+    },
+  };
+}
+
+/** Pingstreams as a newcomer runs it: embedded PGlite in a temporary DATA_DIR, no Redis. */
+export async function spawnEmbeddedServer(options: { nodeArgs?: string[] } = {}): Promise<ServerUnderTest> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pingstreams-bench-'));
+  const server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir }, options.nodeArgs);
+  return {
+    ...server,
+    kind: 'embedded',
+    databaseUrl: null,
+    async cleanup() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
