@@ -1,10 +1,10 @@
 /** `npm run migrate` and the Procfile's release phase: bring the schema up to date, then exit. */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, readEnvironment } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 
 try {
-  const config = loadConfig(process.env);
+  const config = loadConfig(readEnvironment());
   const db = openDatabase(config.database);
   try {
     const applied = await migrateToLatest(db);

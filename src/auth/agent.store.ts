@@ -40,3 +40,8 @@ export async function findAgentById(db: Db, agentId: string): Promise<Agent | nu
   const row = await db<AgentRow>('agents').where({ id: agentId }).first();
   return row ? toAgent(row) : null;
 }
+
+/** Replaces an agent's password hash (the admin CLI's reset-password). */
+export async function setAgentPassword(db: Db, agentId: string, passwordHash: string): Promise<void> {
+  await db('agents').where({ id: agentId }).update({ password_hash: passwordHash, updated_at: db.fn.now() });
+}

@@ -7,13 +7,15 @@ import { DocumentedRouter } from '../http/documented-router.js';
 import { AgentShape, ErrorShape } from '../http/shapes.js';
 import { requestIp } from '../limits/client-ip.js';
 import { openVisitorSession } from '../realtime/visitor-handshake.js';
-import { findAgentWithPasswordByEmail, insertAgent } from './agent.store.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { findAgentWithPasswordByEmail } from './agent.store.js';
+import { verifyPassword } from './passwords.js';
+import { signUp } from './signup.js';
 
 export const password = z.string().min(8, 'must be at least 8 characters').max(200);
 export const fullname = z.string().trim().min(1).max(200);
 
-const signupBody = z.object({ email, password, fullname });
+/** The body of a sign-up; the admin CLI's create-agent validates with it too. */
+export const signupBody = z.object({ email, password, fullname });
 const loginBody = z.object({ email: z.string().trim().max(320), password: z.string().max(200) });
 const anonymousBody = z.object({ projectId: z.string() });
 
@@ -33,15 +35,19 @@ export function authRoutes(deps: Deps): DocumentedRouter {
       method: 'post',
       path: '/signup',
       summary: 'Create an agent account',
+      description:
+        'Who may sign up is set by `SIGNUP`: `open` (anyone), `first` (the default: only while the server has no account yet), `closed` (nobody). ' +
+        'Later accounts are added by an owner or admin (`POST /v1/projects/:projectId/agents`) or with `npm run admin -- create-agent`.',
       body: signupBody,
       responses: {
         201: { description: 'The new agent and its token', schema: agentSession },
         400: invalid,
+        403: { description: 'FORBIDDEN: sign-up is closed (`SIGNUP=closed`, or `first` once an account exists); `details: { signup }` names the mode', schema: ErrorShape },
         409: { description: 'CONFLICT: the email is already registered (case-insensitive)', schema: ErrorShape },
       },
     },
     async (_req, res, { body }) => {
-      const agent = await insertAgent(knex, { email: body.email, fullname: body.fullname, passwordHash: await hashPassword(body.password) });
+      const agent = await signUp(knex, deps.config.signup, body);
       res.status(201).json({ agent, token: await deps.tokens.signAgent(agent.id) });
     },
   );
