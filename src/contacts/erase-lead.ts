@@ -1,6 +1,7 @@
 /** Erasing a contact: the lead, its conversations, messages, notes and visitor ids, in one transaction. */
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
+import { leadDeletedEvent, writeOutbox } from '../integrations/outbox.js';
 
 /**
  * Deletes the lead and everything hanging off it; answers the visitor ids that were erased,
@@ -17,6 +18,7 @@ export function eraseLead(knex: Knex, projectId: string, leadId: string): Promis
     const visitors: { id: string }[] = await trx('visitors').where({ project_id: projectId, lead_id: leadId }).delete().returning('id');
     // Conversations (with their messages and participants) and notes go by ON DELETE CASCADE.
     await trx('leads').where({ id: leadId, project_id: projectId }).delete();
+    await writeOutbox(trx, [leadDeletedEvent(projectId, leadId)]);
     return { visitorIds: visitors.map((v) => v.id) };
   });
 }

@@ -45,6 +45,7 @@ export function leadCsvRoutes(deps: Deps): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/export',
       summary: 'Export the leads the list would show, newest first, as CSV',
       description:
@@ -62,6 +63,7 @@ export function leadCsvRoutes(deps: Deps): DocumentedRouter {
   api.route(
     {
       method: 'post',
+      scope: 'leads:write',
       path: '/import',
       summary: 'Create and update leads from a CSV file, with a report per row',
       description:

@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { parseCsv } from './lead-csv.js';
 import { columnsOf, rowsOf, type ImportRow } from './lead-import-rows.js';
 import { planImport, type Draft, type RowReport } from './lead-import-plan.js';
+import { writeLeadEvents } from '../integrations/lead-events.js';
 
 export interface ImportReport {
   created: number;
@@ -137,6 +138,9 @@ async function importRows(trx: Knex.Transaction, projectId: string, rows: Import
   const plan = await planImport(await loadCandidates(trx, projectId, rows), rows, uuidv4);
   await insertDrafts(trx, projectId, plan.creates);
   await updateDrafts(trx, projectId, plan.updates);
+  // Webhooks: one event per created or updated lead, in this transaction (src/integrations).
+  await writeLeadEvents(trx, projectId, 'lead.created', plan.creates.map((d) => d.id));
+  await writeLeadEvents(trx, projectId, 'lead.updated', plan.updates.map((d) => d.id));
   const count = (status: RowReport['status']) => plan.rows.filter((r) => r.status === status).length;
   return { created: count('created'), updated: count('updated'), failed: count('failed'), rows: plan.rows };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { membershipOf, pathId, requireAgent, requireMember } from '../http/authenticate.js';
 import { DocumentedRouter } from '../http/documented-router.js';
@@ -10,6 +11,7 @@ import type { Realtime } from '../realtime/socket-server.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
 import type { Db } from '../db/executor.js';
 import { eraseLead } from './erase-lead.js';
+import { leadEvent, writeOutbox } from '../integrations/outbox.js';
 import { agentLeadFields, externalId, leadListQuery, toLeadChanges } from './lead-input.js';
 import { listLeads } from './lead-search.js';
 import { findLead, findLeadByExternalId, insertLead, updateLead, type Lead, type LeadChanges } from './lead.store.js';
@@ -22,11 +24,20 @@ const conflict = { description: 'CONFLICT: the externalId is already used by ano
 /** Creates a lead; an externalId already used is CONFLICT naming the lead that has it. */
 async function createLead(db: Db, projectId: string, changes: LeadChanges): Promise<Lead> {
   try {
-    return await insertLead(db, projectId, changes);
+    return await insertLeadWithEvent(db, projectId, changes);
   } catch (err) {
     if (isUniqueViolation(err, 'leads_project_external_id_unique') && changes.externalId) throw await externalIdTaken(db, projectId, changes.externalId);
     throw err;
   }
+}
+
+/** Inserts a lead and its `lead.created` webhook event in one transaction. */
+function insertLeadWithEvent(db: Db, projectId: string, changes: LeadChanges): Promise<Lead> {
+  return db.transaction(async (trx) => {
+    const lead = await insertLead(trx, projectId, changes);
+    await writeOutbox(trx, [leadEvent('lead.created', lead)]);
+    return lead;
+  });
 }
 
 async function externalIdTaken(db: Db, projectId: string, id: string): Promise<AppError> {
@@ -45,7 +56,13 @@ async function editLead(db: Db, projectId: string, leadId: string, changes: Lead
   // (until the next identified handshake sets the identity's email back).
   if (changes.email !== undefined && changes.email?.toLowerCase() !== current.email?.toLowerCase()) changes = { ...changes, emailFromIdentity: false };
   try {
-    return (await updateLead(db, projectId, leadId, changes)) ?? Promise.reject(notFound());
+    // The webhook event commits with the change (src/integrations/outbox.ts).
+    const lead = await db.transaction(async (trx) => {
+      const updated = await updateLead(trx, projectId, leadId, changes);
+      if (updated) await writeOutbox(trx, [leadEvent('lead.updated', updated)]);
+      return updated;
+    });
+    return lead ?? Promise.reject(notFound());
   } catch (err) {
     if (isUniqueViolation(err, 'leads_project_external_id_unique') && changes.externalId) throw await externalIdTaken(db, projectId, changes.externalId);
     throw err;
@@ -59,6 +76,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/',
       summary: 'List and search leads, newest first',
       query: leadListQuery,
@@ -72,6 +90,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'post',
+      scope: 'leads:write',
       path: '/',
       summary: 'Create a lead (no visitor id yet)',
       body: agentLeadFields,
@@ -86,6 +105,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'put',
+      scope: 'leads:write',
       path: '/by-external-id/:externalId',
       summary: 'Create or update the lead with this externalId',
       body: agentLeadFields.omit({ externalId: true }),
@@ -97,8 +117,8 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
     },
     async (req, res, { body }) => {
       const { projectId } = membershipOf(res);
-      const parsed = externalId.safeParse(req.params.externalId);
-      if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'The payload does not match the schema.', [{ path: 'externalId', message: 'must be 1–200 characters' }]);
+      // parseInput, as for bodies: a NUL (%00) in the path would otherwise reach PostgreSQL.
+      const parsed = { data: parseInput(z.object({ externalId }), { externalId: req.params.externalId }).externalId };
       const changes = toLeadChanges(body);
       // Two upserts of one new externalId at once: the loser of the insert race updates instead.
       for (let attempt = 0; ; attempt++) {
@@ -109,7 +129,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
         }
         try {
           // Awaited before res.status(): a failed insert must not leave 201 on the retry's answer.
-          const created = await insertLead(knex, projectId, { ...changes, externalId: parsed.data });
+          const created = await insertLeadWithEvent(knex, projectId, { ...changes, externalId: parsed.data });
           res.status(201).json(created);
           return;
         } catch (err) {
@@ -122,6 +142,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/:leadId',
       summary: 'One lead, and whether a visitor of it is connected now',
       responses: { 200: { description: 'The lead plus `online`', schema: LeadShape.extend({ online: z.boolean() }) }, ...commonErrors },
@@ -136,6 +157,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'patch',
+      scope: 'leads:write',
       path: '/:leadId',
       summary: 'Edit a lead: fields, tags; attributes merge key by key and null removes a key',
       body: agentLeadFields,
@@ -149,6 +171,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'delete',
+      scope: 'leads:write',
       path: '/:leadId',
       summary: 'Erase a lead with its conversations, messages, notes and visitor ids',
       description: "Its visitors' open sockets are disconnected and their tokens refused from then on.",
@@ -165,6 +188,7 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/:leadId/conversations',
       summary: "A lead's conversations, newest first",
       responses: { 200: { description: 'Every conversation of the lead', schema: listOf(ConversationShape) }, ...commonErrors },

@@ -41,6 +41,7 @@ export function mergeRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/duplicates',
       summary: 'Leads that share an email (case-insensitive), largest groups first',
       query: duplicatesQuery,
@@ -54,6 +55,7 @@ export function mergeRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'leads:read',
       path: '/:targetId/merge',
       summary: 'Preview a merge: the target as it would be, and what would move from the source',
       description: 'Writes nothing.',
@@ -69,6 +71,7 @@ export function mergeRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
   api.route(
     {
       method: 'post',
+      scope: 'leads:write',
       path: '/:targetId/merge',
       summary: "Merge the source lead into the target: conversations, visitor ids and notes move; empty fields are filled; the source is deleted",
       description: "In one transaction. The open sockets of both leads get `lead:merged`; the source's visitors continue on the target.",

@@ -7,6 +7,7 @@ import { applyIdentity, ensureIdentifiedLead, identityOfLead, lockLeadEmail, typ
 import { mergeLeads } from './lead-merge.js';
 import { findVisitor, insertVisitor, lockVisitor, setVisitorLead, type Visitor } from './visitor.store.js';
 import type { Db } from '../db/executor.js';
+import { leadEvent, writeOutbox } from '../integrations/outbox.js';
 
 export interface VisitorRef {
   projectId: string;
@@ -23,6 +24,7 @@ export async function ensureLeadOfVisitor(trx: Knex.Transaction, ref: VisitorRef
   if (visitor.leadId) return { leadId: visitor.leadId, created: false };
   const lead = await insertLead(trx, ref.projectId, { lastSeen: true });
   await setVisitorLead(trx, ref.projectId, visitor.id, lead.id);
+  await writeOutbox(trx, [leadEvent('lead.created', { ...lead, visitorIds: [visitor.id] })]);
   return { leadId: lead.id, created: true };
 }
 
@@ -42,6 +44,7 @@ export async function updateLeadOfVisitor(knex: Knex, ref: VisitorRef, fields: L
       }
     }
     const lead = await updateLead(trx, ref.projectId, leadId, changes);
+    await writeOutbox(trx, [leadEvent('lead.updated', lead!)]);
     return { lead: lead!, created };
   });
 }

@@ -14,6 +14,8 @@ import {
   type Conversation,
 } from './conversation.store.js';
 import { listMessages, toMessage, type Message, type MessageRow } from './message.store.js';
+import { recordDecline } from '../routing/routing.store.js';
+import { conversationEvent, messageEvent, writeOutbox } from '../integrations/outbox.js';
 
 export interface Started {
   conversation: Conversation;
@@ -48,6 +50,8 @@ export function startConversation(knex: Knex, visitor: VisitorRef, input: { text
         .returning('*')) as MessageRow[];
       firstMessage = toMessage(row!);
     }
+    // Webhooks (src/integrations/outbox.ts): in this transaction, as every event below.
+    await writeOutbox(trx, [conversationEvent('conversation.created', conversation), ...(firstMessage ? [messageEvent(visitor.projectId, firstMessage)] : [])]);
     return { conversation, firstMessage, leadCreated: created };
   });
 }
@@ -67,24 +71,30 @@ export function joinConversation(knex: Knex, agent: AgentActor, conversationId: 
     if (conversation.status === 'unassigned') {
       conversation = await updateConversation(trx, conversation, { status: 'assigned', assignee_id: agent.agentId });
       await markAssigned(trx, agent.projectId, agent.agentId);
+      await writeOutbox(trx, [conversationEvent('conversation.updated', conversation)]);
       assigned = true;
     }
     await addParticipant(trx, conversation.id, agent.agentId);
-    const messages = await listMessages(trx, conversation, {});
+    const messages = await listMessages(trx, conversation, {}, 'agent');
     return { conversation, messages, assigned };
   });
 }
 
 /**
  * The agent stops following the conversation. If it was the assignee, the conversation goes
- * back to the queue (`unassigned`) so that it is never left with nobody answering.
+ * back to the queue (`unassigned`) so that it is never left with nobody answering; a closed
+ * one stays closed but loses its assignee too, so that reopening it later never hands it
+ * back to someone who left it. `unassigned` says the assignee was cleared.
  */
 export function leaveConversation(knex: Knex, agent: AgentActor, conversationId: string): Promise<{ conversation: Conversation; unassigned: boolean }> {
   return knex.transaction(async (trx) => {
     let conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await removeParticipant(trx, conversation.id, agent.agentId);
-    const unassigned = conversation.assigneeId === agent.agentId && conversation.status === 'assigned';
-    if (unassigned) conversation = await updateConversation(trx, conversation, { status: 'unassigned', assignee_id: null });
+    const unassigned = conversation.assigneeId === agent.agentId;
+    if (unassigned) conversation = await updateConversation(trx, conversation, conversation.status === 'closed' ? { assignee_id: null } : { status: 'unassigned', assignee_id: null });
+    // Automatic routing never hands it back to someone who left it.
+    if (unassigned) await recordDecline(trx, conversation.id, agent.agentId);
+    if (unassigned) await writeOutbox(trx, [conversationEvent('conversation.updated', conversation)]);
     return { conversation, unassigned };
   });
 }
@@ -94,7 +104,7 @@ export function closeConversation(knex: Knex, agent: AgentActor, conversationId:
     const conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await assertMayWrite(trx, agent, conversation);
     if (conversation.status === 'closed') throw new AppError('CONFLICT', 'The conversation is already closed.');
-    return updateConversation(trx, conversation, { status: 'closed', closed_at: trx.fn.now() });
+    return updatedWithEvent(trx, conversation, { status: 'closed', closed_at: trx.fn.now() });
   });
 }
 
@@ -103,7 +113,7 @@ export function reopenConversation(knex: Knex, agent: AgentActor, conversationId
     const conversation = await conversationFor(trx, agent, conversationId, { lock: true });
     await assertMayWrite(trx, agent, conversation);
     if (conversation.status !== 'closed') throw new AppError('CONFLICT', 'Only a closed conversation can be reopened.');
-    return updateConversation(trx, conversation, { status: conversation.assigneeId ? 'assigned' : 'unassigned', closed_at: null });
+    return updatedWithEvent(trx, conversation, { status: conversation.assigneeId ? 'assigned' : 'unassigned', closed_at: null });
   });
 }
 
@@ -118,7 +128,7 @@ export function transferConversation(knex: Knex, agent: AgentActor, conversation
     if (conversation.assigneeId) await removeParticipant(trx, conversation.id, conversation.assigneeId);
     await addParticipant(trx, conversation.id, toAgentId);
     await markAssigned(trx, agent.projectId, toAgentId);
-    return updateConversation(trx, conversation, { status: 'assigned', assignee_id: toAgentId });
+    return updatedWithEvent(trx, conversation, { status: 'assigned', assignee_id: toAgentId });
   });
 }
 
@@ -127,7 +137,7 @@ export function rateConversation(knex: Knex, visitor: VisitorActor, conversation
   return knex.transaction(async (trx) => {
     const conversation = await conversationFor(trx, visitor, conversationId, { lock: true });
     if (conversation.status !== 'closed') throw new AppError('CONFLICT', 'Only a closed conversation can be rated.');
-    return updateConversation(trx, conversation, { rating: input.rating, rating_comment: input.comment ?? null });
+    return updatedWithEvent(trx, conversation, { rating: input.rating, rating_comment: input.comment ?? null });
   });
 }
 
@@ -141,6 +151,13 @@ export function markRead(knex: Knex, actor: Actor, conversationId: string, seq: 
     if (target <= current) return { conversation, moved: false };
     return { conversation: await updateConversation(trx, conversation, { [column]: target }), moved: true };
   });
+}
+
+/** updateConversation plus its `conversation.updated` webhook event, in `trx`. */
+async function updatedWithEvent(trx: Knex.Transaction, conversation: Conversation, changes: Parameters<typeof updateConversation>[2]): Promise<Conversation> {
+  const updated = await updateConversation(trx, conversation, changes);
+  await writeOutbox(trx, [conversationEvent('conversation.updated', updated)]);
+  return updated;
 }
 
 async function markAssigned(trx: Knex.Transaction, projectId: string, agentId: string): Promise<void> {

@@ -93,7 +93,8 @@ export async function updateConversation(db: Db, conversation: Pick<Conversation
 export interface ConversationQuery {
   status?: ConversationStatus;
   leadId?: string;
-  assigneeId?: string;
+  /** null: conversations with no assignee. */
+  assigneeId?: string | null;
   limit: number;
   cursor?: string;
 }
@@ -103,7 +104,8 @@ export async function listConversations(db: Db, projectId: string, query: Conver
   const builder = db('conversations').select('conversations.*').where({ project_id: projectId });
   if (query.status) builder.where({ status: query.status });
   if (query.leadId) builder.where({ lead_id: query.leadId });
-  if (query.assigneeId) builder.where({ assignee_id: query.assigneeId });
+  if (query.assigneeId === null) builder.whereNull('assignee_id');
+  else if (query.assigneeId) builder.where({ assignee_id: query.assigneeId });
   return newestFirstPage(db, builder, 'conversations', query, toConversation);
 }
 

@@ -33,6 +33,7 @@ export function conversationRoutes(deps: Deps): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'conversations:read',
       path: '/',
       summary: "The project's conversations, newest first",
       query: listQuery,
@@ -46,6 +47,7 @@ export function conversationRoutes(deps: Deps): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'conversations:read',
       path: '/:conversationId',
       summary: 'One conversation',
       responses: { 200: { description: 'The conversation', schema: ConversationShape }, ...withoutValidation },
@@ -59,6 +61,7 @@ export function conversationRoutes(deps: Deps): DocumentedRouter {
   api.route(
     {
       method: 'get',
+      scope: 'conversations:read',
       path: '/:conversationId/messages',
       summary: "A conversation's messages by ascending seq (as the sockets' `message:list`)",
       description: `After \`afterSeq\` the first \`limit\`; before \`beforeSeq\` the last \`limit\`; with neither the latest \`limit\` (at most ${MAX_PAGE}). Agents' private notes are included, with \`private: true\`.`,

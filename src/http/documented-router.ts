@@ -34,6 +34,11 @@ export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType 
   description?: string;
   /** Who may call it, in words (roles), for the document. */
   access?: string;
+  /**
+   * The API key scope (src/integrations/scopes.ts) that lets a key call this route; without
+   * one, API keys are refused (403). Checked by requireAgent.
+   */
+  scope?: string;
   query?: Q;
   body?: B;
   responses: Record<number, ResponseDoc>;
@@ -96,7 +101,11 @@ export class DocumentedRouter {
     const guards = rest as RequestHandler[];
     const fullPath = (this.mount + (spec.path === '/' ? '' : spec.path)) || '/';
     this.docs.push({ ...spec, fullPath, tag: this.tag, authenticated: this.authenticated });
-    this.router[spec.method](spec.path, ...this.guards, ...guards, async (req: Request, res: Response) => {
+    const declareScope: RequestHandler = (_req, res, next) => {
+      res.locals.routeScope = spec.scope;
+      next();
+    };
+    this.router[spec.method](spec.path, declareScope, ...this.guards, ...guards, async (req: Request, res: Response) => {
       const query = (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>;
       const body = (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'];
       await handler(req, res, { query, body });

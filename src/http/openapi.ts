@@ -97,7 +97,7 @@ export function openApiDocument(docs: readonly RouteDoc[], info: ApiInfo): JsonS
     operationIds.add(operationId);
     const parameters = parametersOf(doc, components, where(doc));
     const requestBody = requestBodyOf(doc, components, where(doc));
-    const description = [doc.description, doc.access && `Who may call it: ${doc.access}.`].filter(Boolean).join('\n\n');
+    const description = [doc.description, doc.access && `Who may call it: ${doc.access}.`, doc.scope && `API keys: the \`${doc.scope}\` scope.`].filter(Boolean).join('\n\n');
     (paths[openApiPath(doc.fullPath)] ??= {})[doc.method] = {
       operationId,
       summary: doc.summary,
@@ -106,7 +106,7 @@ export function openApiDocument(docs: readonly RouteDoc[], info: ApiInfo): JsonS
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses: responses[i],
-      security: doc.authenticated ? [{ bearer: [] }] : [],
+      security: doc.authenticated ? [{ bearer: [] }, ...(doc.scope ? [{ apiKey: [doc.scope] }] : [])] : [],
     };
   });
   return {
@@ -118,6 +118,7 @@ export function openApiDocument(docs: readonly RouteDoc[], info: ApiInfo): JsonS
       schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An agent token from POST /v1/auth/login or /signup.' },
+        apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'psk_…', description: "A project's API key (POST /v1/projects/{projectId}/api-keys), sent as `Authorization: Bearer psk_…`; the route's listed scope is required." },
       },
     },
   };

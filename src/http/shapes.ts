@@ -69,6 +69,7 @@ export const MessageShape = z
     sender: z.object({ type: z.enum(['visitor', 'agent', 'system']), id: z.string().nullable() }),
     text: z.string(),
     attributes: jsonObject,
+    private: z.boolean().meta({ description: "An agent's internal note: agents see it, visitors never do" }),
     createdAt: time,
   })
   .meta({ id: 'Message' });
@@ -85,6 +86,14 @@ export const MemberShape = z
   })
   .meta({ id: 'Member' });
 
+export const PrechatFieldShape = z
+  .object({
+    key: z.string().describe('The lead attribute the answer is stored under.'),
+    label: z.string().describe("The field's label and accessible name in the widget."),
+    required: z.boolean(),
+  })
+  .meta({ id: 'PrechatField' });
+
 export const ProjectShape = z
   .object({
     id,
@@ -92,6 +101,7 @@ export const ProjectShape = z
     createdAt: time,
     routing: z.enum(['auto', 'pooled']),
     defaultMaxConcurrent: z.number().int(),
+    prechatFields: z.array(PrechatFieldShape).describe("The widget's custom pre-chat fields, in the form's order."),
     identitySecret: z.string().optional().describe('Only for owners and admins.'),
   })
   .meta({ id: 'Project' });

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { toConversation, type Conversation, type ConversationRow } from '../conversations/conversation.store.js';
 import { countOwners, deleteMember, findMembership, type Membership } from './member.store.js';
+import { conversationEvent, writeOutbox } from '../integrations/outbox.js';
 
 /**
  * Removes `agentId` from the caller's project in one transaction, as if it had left every
@@ -42,6 +43,7 @@ async function clearAssignee(trx: Knex.Transaction, projectId: string, agentId: 
     .where(theirs)
     .update({ status: trx.raw(`case when status = 'assigned' then 'unassigned' else status end`), assignee_id: null, updated_at: trx.fn.now() })
     .returning('*');
+  await writeOutbox(trx, rows.map((row) => conversationEvent('conversation.updated', toConversation(row))));
   return rows.map(toConversation);
 }
 

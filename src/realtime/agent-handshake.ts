@@ -31,7 +31,7 @@ export function authenticateAgent(deps: Deps) {
       socket.data.tokenExpiresAt = claims.expiresAt;
       next();
     } catch (err) {
-      next(handshakeError(err, deps.logger, '/agent'));
+      next(handshakeError(err, deps.logger.child({ socketId: socket.id }), '/agent'));
     }
   };
 }

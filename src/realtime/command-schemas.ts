@@ -10,7 +10,12 @@ export const sendMessage = z.object({
   clientMessageId,
   text: messageText,
   attributes: attributes.optional(),
+  // A visitor may say `private: false` (it changes nothing); `true` is refused, never ignored.
+  private: z.literal(false, { error: 'only agents may send private notes' }).optional(),
 });
+
+/** An agent's message may be a private note, seen by the conversation's agents only. */
+export const agentSendMessage = sendMessage.extend({ private: z.boolean().optional() });
 
 export const listMessagesInput = z.object({
   conversationId: uuid,
@@ -21,4 +26,11 @@ export const listMessagesInput = z.object({
 
 export const readInput = z.object({ conversationId: uuid, seq });
 
-export const typingInput = z.object({ conversationId: uuid, typing: z.boolean() });
+export const typingInput = z.object({
+  conversationId: uuid,
+  typing: z.boolean(),
+  private: z.literal(false, { error: 'only agents may type private notes' }).optional(),
+});
+
+/** An agent writing a private note types with `private: true`: only the other agents are told. */
+export const agentTypingInput = typingInput.extend({ private: z.boolean().optional() });

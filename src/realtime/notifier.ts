@@ -21,9 +21,9 @@ export class Notifier {
     private readonly agents: AgentNamespace,
   ) {}
 
-  /** To every socket of the lead and of the conversation's agents, except the sender's socket. */
+  /** To every socket of the lead and of the conversation's agents, except the sender's socket. A private note: agents only. */
   messageCreated(message: Message, audience: ConversationAudience, exceptSocketId?: string): void {
-    this.toLead(audience.leadId, exceptSocketId)?.emit('message:created', message);
+    if (!message.private) this.toLead(audience.leadId, exceptSocketId)?.emit('message:created', message);
     this.toAgents(audience, exceptSocketId)?.emit('message:created', message);
   }
 
@@ -37,10 +37,10 @@ export class Notifier {
     this.visitors.to(rooms.lead(conversation.leadId)).emit('conversation:updated', conversation);
   }
 
-  /** A visitor's typing goes to the conversation's agents; an agent's to the lead and the other agents. */
-  typing(audience: ConversationAudience, conversationId: string, sender: Sender, typing: boolean, exceptSocketId: string): void {
+  /** A visitor's typing goes to the conversation's agents; an agent's to the lead and the other agents (a private note's: agents only). */
+  typing(audience: ConversationAudience, conversationId: string, sender: Sender, typing: boolean, exceptSocketId: string, privateNote = false): void {
     const payload = { conversationId, sender, typing };
-    if (sender.type !== 'visitor') this.toLead(audience.leadId, exceptSocketId)?.emit('typing', payload);
+    if (sender.type !== 'visitor' && !privateNote) this.toLead(audience.leadId, exceptSocketId)?.emit('typing', payload);
     this.toAgents(audience, exceptSocketId)?.emit('typing', payload);
   }
 
@@ -51,8 +51,18 @@ export class Notifier {
     else this.toLead(audience.leadId)?.emit('conversation:read', payload);
   }
 
+  /** A waiting conversation's place in its project's queue (1 = next), to every socket of its lead. */
+  queuePosition(leadId: string, conversationId: string, position: number): void {
+    this.visitors.to(rooms.lead(leadId)).emit('queue:position', { conversationId, position });
+  }
+
   presenceChanged(projectId: string, agentId: string, status: AgentStatus): void {
     this.agents.to(rooms.projectAgents(projectId)).emit('presence:changed', { agentId, status });
+  }
+
+  /** A lead's first visitor socket arrived (`online`) or its last one left: every agent of the project. */
+  visitorPresence(projectId: string, leadId: string, visitorId: string, online: boolean): void {
+    this.agents.to(rooms.projectAgents(projectId)).emit('visitor:presence', { leadId, visitorId, online });
   }
 
   /** Once a visitor has a lead, all its sockets (every tab, every process) hear the lead's events. */
@@ -63,6 +73,11 @@ export class Notifier {
   /** The lead was erased: every socket of it (and of its visitor ids, on every process) is closed. */
   leadErased(leadId: string, visitorIds: string[]): void {
     this.visitors.in([rooms.lead(leadId), ...visitorIds.map((id) => rooms.visitor(id))]).disconnectSockets(true);
+  }
+
+  /** The agent is no longer a member: its /agent sockets of that project close, on every process. */
+  memberRemoved(projectId: string, agentId: string): void {
+    this.agents.in(rooms.agent(projectId, agentId)).disconnectSockets(true);
   }
 
   /**

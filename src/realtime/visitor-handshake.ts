@@ -7,12 +7,15 @@ import { findVisitor, insertVisitor } from '../contacts/visitor.store.js';
 import { touchLead } from '../contacts/lead.store.js';
 import { identityOfLead, verifyIdentity } from '../contacts/identity.js';
 import { identifyVisitor } from '../contacts/visitor-leads.js';
+import { clientIp } from '../limits/client-ip.js';
 import type { SessionPayload } from './events.js';
 import { handshakeError } from './handshake-error.js';
 import type { VisitorSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 
-async function mintVisitor(deps: Deps, projectId: string): Promise<SessionPayload> {
+/** A new anonymous visitor: counted per client IP (RATE_LIMIT_HANDSHAKE), refused past it. */
+async function mintVisitor(deps: Deps, projectId: string, ip: string): Promise<SessionPayload> {
+  await deps.limits.mintVisitor(ip);
   const visitor = await insertVisitor(deps.db.knex, { id: uuidv4(), projectId });
   return { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: null };
 }
@@ -22,16 +25,16 @@ async function mintVisitor(deps: Deps, projectId: string): Promise<SessionPayloa
  * A verified lead is reached only with a valid identity for it: a token whose visitor belongs
  * to one gets a fresh anonymous visitor instead.
  */
-export async function openVisitorSession(deps: Deps, projectId: string, token: string | undefined): Promise<SessionPayload> {
+export async function openVisitorSession(deps: Deps, projectId: string, token: string | undefined, ip: string): Promise<SessionPayload> {
   const knex = deps.db.knex;
   if (!(await projectExists(knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
-  if (token === undefined) return mintVisitor(deps, projectId);
+  if (token === undefined) return mintVisitor(deps, projectId, ip);
   const claims = await deps.tokens.verifyVisitor(token);
   if (claims.projectId !== projectId) throw new AppError('UNAUTHENTICATED', 'This token belongs to another project.');
   const visitor = await findVisitor(knex, projectId, claims.visitorId);
   // A visitor whose lead was deleted is gone: its token stops working.
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists.');
-  if (visitor.leadId && (await identityOfLead(knex, projectId, visitor.leadId))?.verified) return mintVisitor(deps, projectId);
+  if (visitor.leadId && (await identityOfLead(knex, projectId, visitor.leadId))?.verified) return mintVisitor(deps, projectId, ip);
   if (visitor.leadId) await touchLead(knex, projectId, visitor.leadId);
   return { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: visitor.leadId };
 }
@@ -63,6 +66,9 @@ async function openIdentifiedSession(deps: Deps, notifier: Notifier, projectId: 
   return { visitorId, token: await deps.tokens.signVisitor(visitorId, projectId), leadId };
 }
 
+const clientIpOf = (socket: VisitorSocket, deps: Deps) =>
+  clientIp(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], deps.config.trustProxy);
+
 export function authenticateVisitor(deps: Deps, notifier: Notifier) {
   return async (socket: VisitorSocket, next: (err?: Error) => void) => {
     try {
@@ -72,14 +78,14 @@ export function authenticateVisitor(deps: Deps, notifier: Notifier) {
       // null, like undefined, means "nobody signed in": widgets pass what their page has.
       const session =
         identity === undefined || identity === null
-          ? await openVisitorSession(deps, projectId, token)
+          ? await openVisitorSession(deps, projectId, token, clientIpOf(socket, deps))
           : await openIdentifiedSession(deps, notifier, projectId, token, identity);
       socket.data.projectId = projectId;
       socket.data.visitorId = session.visitorId;
       socket.data.session = session;
       next();
     } catch (err) {
-      next(handshakeError(err, deps.logger, '/visitor'));
+      next(handshakeError(err, deps.logger.child({ socketId: socket.id }), '/visitor'));
     }
   };
 }

@@ -5,8 +5,10 @@ import { leadIdOfVisitor, updateLeadOfVisitor } from '../contacts/visitor-leads.
 import type { VisitorActor } from '../conversations/actor.js';
 import { rateConversation, startConversation } from '../conversations/conversation.service.js';
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
+import type { Router } from '../routing/router.js';
 import { attributes, email, messageText, uuid } from '../validation.js';
 import { commandsOf } from './ack.js';
+import { socketLogger } from './observe-sockets.js';
 import { registerConversationCommands } from './conversation-commands.js';
 import type { VisitorCommands } from './events.js';
 import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
@@ -32,13 +34,13 @@ const rateInput = z.object({ conversationId: uuid, rating: z.number().int().min(
 const emptyToNull = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === '' ? null : v])) as T;
 
-export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, notifier: Notifier): void {
+export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, notifier: Notifier, router: Router): void {
   nsp.use(authenticateVisitor(deps, notifier));
   nsp.on('connection', (socket) => {
     const { session } = socket.data;
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
-    registerCommands(socket, deps, notifier);
+    registerCommands(socket, deps, notifier, router);
     void joinLeadOfNow(socket, deps, session.leadId);
   });
 }
@@ -55,14 +57,14 @@ async function joinLeadOfNow(socket: VisitorSocket, deps: Deps, joined: string |
     if (leadId) await socket.join(rooms.lead(leadId));
     if (joined) await socket.leave(rooms.lead(joined));
   } catch (err) {
-    deps.logger.warn({ err }, 'could not re-check the lead of a new visitor socket');
+    socketLogger(deps.logger, socket).warn({ err }, 'could not re-check the lead of a new visitor socket');
   }
 }
 
-function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier): void {
+function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
-  const on = commandsOf<VisitorCommands>(socket, deps.logger);
+  const on = commandsOf<VisitorCommands>(socket, socketLogger(deps.logger, socket), deps.limits.socketCommands());
 
   /** The lead now exists: this socket and every other tab of the visitor hear its events. */
   const joinLead = (leadId: string, created: boolean) => {
@@ -84,6 +86,9 @@ function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier)
     notifier.conversationCreated(conversation);
     // The visitor's other tabs show the opening message too (no agent follows it yet).
     if (firstMessage) notifier.messageCreated(firstMessage, { projectId: conversation.projectId, leadId: conversation.leadId, agentIds: [] }, socket.id);
+    // After the ack (the decision waits for the database): conversation:updated if an agent
+    // takes it, else queue:position.
+    void router.route(conversation.projectId, [conversation]);
     return conversation;
   });
 
@@ -98,5 +103,5 @@ function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier)
     return conversation;
   });
 
-  registerConversationCommands(on, socket.id, actor, deps, notifier);
+  registerConversationCommands(on, socket, actor, deps, notifier);
 }

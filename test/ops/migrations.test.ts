@@ -8,11 +8,16 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { v4 as uuidv4 } from 'uuid';
 import { sharedDatabase } from '../support/root-hooks.js';
-import { runToExit } from '../support/spawn-server.js';
+import { PROJECT_ROOT, runToExit } from '../support/spawn-server.js';
 import { TEST_JWT_SECRET, usingPostgres } from '../support/test-config.js';
 import { queryAt, tempDataDir, throwawayDatabase } from '../support/ops-fixtures.js';
 
-const MIGRATIONS = ['20261130120000_create_accounts', '20261130120100_create_leads', '20261130120200_create_conversations'];
+/** Every migration in migrations/, by name, in order: each must be applied exactly once. */
+const MIGRATIONS = fs
+  .readdirSync(path.join(PROJECT_ROOT, 'migrations'))
+  .map((file) => /^(\d{14}_[\w-]+)\.ts$/.exec(file)?.[1])
+  .filter((name): name is string => name !== undefined)
+  .sort();
 const TABLES = ['projects', 'agents', 'project_members', 'leads', 'visitors', 'conversations', 'conversation_participants', 'messages'];
 
 const migrate = (env: Record<string, string | undefined>) =>
