@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { ack, api, collect, nextEvent, ok, ownerWithProject, sleep } from '../support/clients.js';
+import { setRouting } from '../support/chat-fixtures.js';
 
 const WATCHED = ['message:created', 'typing', 'conversation:read', 'conversation:updated', 'conversation:created'];
 
@@ -27,6 +28,8 @@ describe('tenancy', () => {
   /** Project 1: visitor B with an open conversation (one message, the owner joined) and a closed one. */
   async function projectWithConversations() {
     const { owner, projectId } = await ownerWithProject(t.url);
+    // Pooled: these tests join by hand; automatic assignment would add events of its own.
+    await setRouting(t, owner.token, projectId, 'pooled');
     const agent = await t.connectAgent(owner.token, projectId);
     const b = await t.connectVisitor(projectId);
     const open = await ok(b.socket, 'conversation:start', { text: 'My order is late' });
