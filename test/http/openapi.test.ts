@@ -13,11 +13,15 @@ import { detailPaths, expectError, visitorConversation } from '../support/rest-f
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** The contract's REST routes for this issue (../shared/spec/api.md; API keys, webhooks and PATCH agents come later). */
+/** Every REST route of the contract (../shared/spec/api.md, v1 and the v1.1 additions). */
 const CONTRACT_ROUTES = [
   'POST /v1/auth/signup', 'POST /v1/auth/login', 'POST /v1/auth/anonymous',
   'POST /v1/projects', 'GET /v1/projects/:projectId', 'PATCH /v1/projects/:projectId', 'POST /v1/projects/:projectId/identity-secret',
-  'POST /v1/projects/:projectId/agents', 'GET /v1/projects/:projectId/agents',
+  'POST /v1/projects/:projectId/agents', 'GET /v1/projects/:projectId/agents', 'PATCH /v1/projects/:projectId/agents/:agentId',
+  'POST /v1/projects/:projectId/api-keys', 'GET /v1/projects/:projectId/api-keys', 'DELETE /v1/projects/:projectId/api-keys/:keyId',
+  'POST /v1/projects/:projectId/webhooks', 'GET /v1/projects/:projectId/webhooks', 'PATCH /v1/projects/:projectId/webhooks/:webhookId',
+  'DELETE /v1/projects/:projectId/webhooks/:webhookId', 'GET /v1/projects/:projectId/webhooks/:webhookId/deliveries',
+  'POST /v1/projects/:projectId/webhooks/:webhookId/deliveries/:deliveryId/retry',
   'GET /v1/projects/:projectId/leads', 'POST /v1/projects/:projectId/leads',
   'GET /v1/projects/:projectId/leads/:leadId', 'PATCH /v1/projects/:projectId/leads/:leadId', 'DELETE /v1/projects/:projectId/leads/:leadId',
   'GET /v1/projects/:projectId/leads/:leadId/conversations',
