@@ -196,6 +196,12 @@ export function widgetSuite() {
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
       }
       const agent = suite.track(await agentSocket(suite.t.url, owner.token, projectId));
+      // With Redis, presence is written just after the connect: until then routing would queue
+      // the conversation instead of handing it to this agent.
+      await waitUntil(async () => {
+        const members = await api(suite.t.url, 'GET', `/v1/projects/${projectId}/agents`, { token: owner.token });
+        return members.body.data?.some((m: { id: string; presence: string }) => m.id === owner.agent.id && m.presence === 'online') === true;
+      }, 'the agent to be online');
       return { owner, projectId, agent };
     },
     /** A new browser context on `url`, with the chat opened. */
