@@ -13,12 +13,14 @@ export async function fanOut(knex: Knex, limit: number): Promise<number> {
     if (!rows[0]?.locked) return 0;
     const result = await trx.raw<{ rows: { n: string }[] }>(
       `with batch as (
-         select id, project_id, type, subject_key, seq from outbox_events
+         select id, project_id, type, subject_key, seq, created_at from outbox_events
           where not fanned_out order by seq limit ? for update
        ), created as (
          insert into webhook_deliveries (id, webhook_id, event_id, event_seq, subject_key, status, attempts, next_attempt_at)
          select gen_random_uuid(), w.id, b.id, b.seq, b.subject_key, 'pending', 0, now()
            from batch b join webhooks w on w.project_id = b.project_id and w.active and b.type = any(w.events)
+            -- A webhook hears what happens after it exists, even if older events are still being fanned out.
+            and b.created_at >= w.created_at
          on conflict do nothing
        ), marked as (
          update outbox_events set fanned_out = true where id in (select id from batch) returning 1
