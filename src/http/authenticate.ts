@@ -4,7 +4,7 @@ import { validate as isUuid } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { findAgentById } from '../auth/agent.store.js';
-import { findMembership, type Membership, type Role } from '../projects/member.store.js';
+import { findAccess, type Membership, type Role } from '../projects/member.store.js';
 import { projectExists } from '../projects/project.store.js';
 import { isAllowedAgentOrigin } from './origin.js';
 import { findApiKeyByToken, type ApiKeyCaller } from '../integrations/api-key.store.js';
@@ -15,13 +15,44 @@ export interface AgentLocals {
   membership?: Membership;
 }
 
+/** The handlers requireMember made: requireAgent looks for one later on the same route. */
+const memberGuards = new WeakSet<object>();
+
+interface RouteStack {
+  stack?: readonly { handle?: unknown }[];
+}
+
+/**
+ * Whether a requireMember guard runs after `guard` on the route serving `req` (Express keeps a
+ * route's handlers in `req.route.stack`; DocumentedRouter puts every guard there). Decided once
+ * per route. Anything unexpected answers false: the agent is then checked on its own.
+ */
+function memberGuardFollows(req: Request, guard: RequestHandler, known: WeakMap<object, boolean>): boolean {
+  const route = req.route as RouteStack | undefined;
+  if (!route || !Array.isArray(route.stack)) return false;
+  let follows = known.get(route);
+  if (follows === undefined) {
+    const at = route.stack.findIndex((layer) => layer.handle === guard);
+    follows = at >= 0 && route.stack.slice(at + 1).some((layer) => typeof layer.handle === 'function' && memberGuards.has(layer.handle));
+    known.set(route, follows);
+  }
+  return follows;
+}
+
 /**
  * The caller is an agent: a valid token whose agent still exists (a deleted account's tokens
  * are UNAUTHENTICATED, as on sockets). A browser page of a foreign origin is refused even with
  * a token (FORBIDDEN): the agent side answers its own origin and CORS_ORIGINS only (CSRF).
+ *
+ * On a route where requireMember follows, the agent's existence is left to requireMember's
+ * query (one round trip for agent, project and membership instead of three); it checks it
+ * first, so the answer is the same UNAUTHENTICATED (a guard between the two must not act on
+ * res.locals.agentId: it is not yet known to exist). Nothing is cached: a deleted agent or a
+ * removed member is refused on the next request, on every process.
  */
 export function requireAgent(deps: Deps): RequestHandler {
-  return async (req, res, next) => {
+  const known = new WeakMap<object, boolean>();
+  const guard: RequestHandler = async (req, res, next) => {
     if (!isAllowedAgentOrigin(req.get('origin'), req.get('host'), deps.config.corsOrigins)) {
       throw new AppError('FORBIDDEN', 'This origin may not call the agent API.');
     }
@@ -34,10 +65,18 @@ export function requireAgent(deps: Deps): RequestHandler {
       return;
     }
     const { agentId } = await deps.tokens.verifyAgent(match[1]);
-    if (!(await findAgentById(deps.db.knex, agentId))) throw new AppError('UNAUTHENTICATED', 'This agent no longer exists.');
+    if (!memberGuardFollows(req, guard, known) && !(await agentExists(deps, agentId))) throw agentGone();
     res.locals.agentId = agentId;
     next();
   };
+  return guard;
+}
+
+const agentGone = () => new AppError('UNAUTHENTICATED', 'This agent no longer exists.');
+
+/** Our tokens carry UUIDs; any other subject names no agent (and must not reach a uuid column). */
+async function agentExists(deps: Deps, agentId: string): Promise<boolean> {
+  return isUuid(agentId) && (await findAgentById(deps.db.knex, agentId)) !== null;
 }
 
 /**
@@ -57,24 +96,40 @@ async function apiKeyCaller(deps: Deps, req: Request, res: Response, token: stri
 
 export const apiKeyOf = (res: Response): ApiKeyCaller | undefined => res.locals.apiKey as ApiKeyCaller | undefined;
 
-/** Loads the caller's membership of :projectId: unknown project 404, not a member 403, wrong role 403. */
+/**
+ * Loads the caller's membership of :projectId. In this order: the agent no longer exists 401
+ * (requireAgent left that check here), unknown project 404, not a member 403, wrong role 403.
+ * For an agent that is one query (findAccess).
+ */
 export function requireMember(deps: Deps, roles?: readonly Role[]): RequestHandler {
-  return async (req, res, next) => {
+  const guard: RequestHandler = async (req, res, next) => {
     const projectId = String(req.params.projectId);
-    if (!(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
     const key = apiKeyOf(res);
     if (key) {
+      if (!(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
       // The route's scope (checked in requireAgent) stands in for the role; there is no agent.
       res.locals.membership = { projectId: key.projectId, agentId: `api-key:${key.id}`, role: 'agent', maxConcurrent: null } satisfies Membership;
       next();
       return;
     }
-    const membership = await findMembership(deps.db.knex, projectId, res.locals.agentId as string);
+    const agentId = res.locals.agentId as string;
+    if (!isUuid(projectId)) {
+      // No project has this id; the agent still comes first.
+      if (!(await agentExists(deps, agentId))) throw agentGone();
+      throw new AppError('NOT_FOUND', 'No such project.');
+    }
+    if (!isUuid(agentId)) throw agentGone();
+    const access = await findAccess(deps.db.knex, projectId, agentId);
+    if (!access.agentExists) throw agentGone();
+    if (!access.projectExists) throw new AppError('NOT_FOUND', 'No such project.');
+    const membership = access.membership;
     if (!membership) throw new AppError('FORBIDDEN', 'You are not a member of this project.');
     if (roles && !roles.includes(membership.role)) throw new AppError('FORBIDDEN', `Only ${roles.join(' or ')} may do this.`);
     res.locals.membership = membership;
     next();
   };
+  memberGuards.add(guard);
+  return guard;
 }
 
 export const membershipOf = (res: Response): Membership => res.locals.membership as Membership;

@@ -33,16 +33,22 @@ type RouteMatcher = (method: string, path: string) => string;
  * the order Express matches them (case-insensitive, an optional trailing slash).
  */
 function routeMatcher(routers: () => readonly DocumentedRouter[]): RouteMatcher {
-  let routes: { method: string; pattern: RegExp; template: string }[] | undefined;
+  // Per method, in matching order: a request tries only the routes of its own method.
+  let byMethod: Map<string, { pattern: RegExp; template: string }[]> | undefined;
+  const build = () => {
+    const map = new Map<string, { pattern: RegExp; template: string }[]>();
+    for (const doc of routers().flatMap((router) => router.docs)) {
+      const source = doc.fullPath.split(/(:[A-Za-z_$][\w$]*)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      const method = doc.method.toUpperCase();
+      if (!map.has(method)) map.set(method, []);
+      map.get(method)!.push({ pattern: new RegExp(`^${source.join('')}/?$`, 'i'), template: doc.fullPath });
+    }
+    return map;
+  };
   return (method, path) => {
-    routes ??= routers().flatMap((router) =>
-      router.docs.map((doc) => {
-        const source = doc.fullPath.split(/(:[A-Za-z_$][\w$]*)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-        return { method: doc.method.toUpperCase(), pattern: new RegExp(`^${source.join('')}/?$`, 'i'), template: doc.fullPath };
-      }),
-    );
-    const wanted = method === 'HEAD' ? 'GET' : method;
-    return routes.find((route) => route.method === wanted && route.pattern.test(path))?.template ?? UNMATCHED_ROUTE;
+    byMethod ??= build();
+    const routes = byMethod.get(method === 'HEAD' ? 'GET' : method) ?? [];
+    return routes.find((route) => route.pattern.test(path))?.template ?? UNMATCHED_ROUTE;
   };
 }
 

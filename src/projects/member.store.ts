@@ -35,6 +35,34 @@ export async function findMembership(db: Db, projectId: string, agentId: string)
   return row ? { projectId, agentId, role: row.role as Role, maxConcurrent: row.max_concurrent as number | null } : null;
 }
 
+/** What a project route needs to know about its caller, in one round trip (src/http/authenticate.ts). */
+export interface Access {
+  agentExists: boolean;
+  projectExists: boolean;
+  membership: Membership | null;
+}
+
+// One row whatever exists: the left join yields the membership or nulls. Raw SQL: this runs on
+// every project route, and knex's builder costs more than the round trip saves at this size.
+const ACCESS_SQL = `select exists(select 1 from agents where id = ?) as agent_exists,
+  exists(select 1 from projects where id = ?) as project_exists,
+  m.role, m.max_concurrent
+  from (select 1) as one
+  left join project_members m on m.project_id = ? and m.agent_id = ?`;
+
+/** The caller's agent, the project and the membership together. Both ids must be UUIDs. */
+export async function findAccess(db: Db, projectId: string, agentId: string): Promise<Access> {
+  const { rows } = (await db.raw(ACCESS_SQL, [agentId, projectId, projectId, agentId])) as {
+    rows: { agent_exists: boolean; project_exists: boolean; role: Role | null; max_concurrent: number | null }[];
+  };
+  const row = rows[0]!;
+  return {
+    agentExists: row.agent_exists,
+    projectExists: row.project_exists,
+    membership: row.role === null ? null : { projectId, agentId, role: row.role, maxConcurrent: row.max_concurrent },
+  };
+}
+
 const memberColumns = (db: Db) => [
   'a.id',
   'a.email',
