@@ -5,16 +5,20 @@ export interface BenchOptions {
   messages: number;
   idle: number;
   leads: number[];
+  /** Messages the `stored` phase loads before it reruns the chat phases. */
+  stored: number;
   samples: number;
   pgUrl: string;
   redisUrl: string;
   cpuProf: boolean;
 }
 
-export const ALL_PHASES = ['relay', 'postgres', 'embedded', 'idle', 'leads'];
+export const ALL_PHASES = ['relay', 'postgres', 'embedded', 'stored', 'idle', 'leads'];
 
 const USAGE = `npm run bench -- [--quick] [--phases=${ALL_PHASES.join(',')}] [--conversations=100] [--messages=300]
-                   [--idle=10000] [--leads=1000,1000000] [--samples=200] [--cpu-prof]
+                   [--stored=1000000] [--idle=10000] [--leads=1000,1000000] [--samples=200] [--cpu-prof]
+  stored: after the postgres and/or embedded chat phase (select one of them too), load --stored
+          messages into the same database and run that chat phase again (--quick: 50,000)
   PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)`;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -32,11 +36,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const num = (name: string, full: number, short: number) => Number(flags.get(name) ?? (quick ? short : full));
   const phases = new Set((flags.get('phases') ?? ALL_PHASES.join(',')).split(','));
   for (const p of phases) if (!ALL_PHASES.includes(p)) throw new Error(`unknown phase ${p}\n${USAGE}`);
+  if (phases.has('stored') && !phases.has('postgres') && !phases.has('embedded')) {
+    throw new Error(`the stored phase reruns the postgres or embedded chat phase: select one of them too\n${USAGE}`);
+  }
   return {
     phases,
     conversations: num('conversations', 100, 20),
     messages: num('messages', 300, 100),
     idle: num('idle', 10_000, 500),
+    stored: num('stored', 1_000_000, 50_000),
     leads: (flags.get('leads') ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number),
     samples: num('samples', 200, 50),
     pgUrl: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the bare Socket.IO relay (before and after), Pingstreams on PostgreSQL + Redis
- * and on the embedded default with the same chat workload, idle sockets and lead search; prints
+ * and on the embedded default with the same chat workload (on an empty database, then again beside
+ * a million stored messages), idle sockets and lead search; prints
  * every figure beside its target and exits 1 when one is missed. See docs/performance.md.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { runChat, type ChatResult } from './chat.js';
 import { closeAll, newTenant, pingstreamsPairs, relayPairs, type Pair } from './clients.js';
 import { runIdle, type IdleResult } from './idle.js';
@@ -12,6 +14,7 @@ import { meanBatch, readBatchSize } from './metrics.js';
 import { parseOptions } from './options.js';
 import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
 import { fmt, loadAverage } from './stats.js';
+import { loadMessagesEmbedded, loadMessagesPostgres, PER_CONVERSATION } from './stored.js';
 import { Targets } from './targets.js';
 
 const options = parseOptions(process.argv.slice(2), process.env);
@@ -39,21 +42,34 @@ interface ServerFigures {
   meanBatch: number;
 }
 
-async function serverChat(server: ServerUnderTest): Promise<ServerFigures> {
+/** The same chat workload, on a database that holds `stored` messages loaded beforehand. */
+interface StoredFigures extends ServerFigures {
+  stored: number;
+  loadSeconds: number;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+/** 1M, 50K: short enough for the targets' column. */
+const short = (n: number) => new Intl.NumberFormat('en-US', { notation: 'compact' }).format(n);
+const storedLabel = (kind: string) => `${kind} (${count(options.stored)} stored messages)`;
+
+/** New tenant, new pairs: nothing of the empty-database run is reused. */
+async function serverChat(server: ServerUnderTest, label: string = server.kind): Promise<ServerFigures> {
   const tenant = await newTenant(server.url);
   const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
   const before = await readBatchSize(server.url);
   const chat = await runChat(pairs, options.messages);
   const batch = meanBatch(before, await readBatchSize(server.url));
   closeAll(sockets(pairs));
-  chatLine(`pingstreams ${server.kind}`, chat);
-  say(`pingstreams ${server.kind}: mean group-commit batch ${fmt(batch, 2)} messages`);
+  chatLine(`pingstreams ${label}`, chat);
+  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages`);
   return { chat, meanBatch: batch };
 }
 
 async function main(): Promise<void> {
   console.log(`bench ${new Date().toISOString()}: ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ` +
-    `${options.conversations} conversations × ${options.messages} messages, ${options.idle} idle sockets, leads ${options.leads.join(' / ')}`);
+    `${options.conversations} conversations × ${options.messages} messages, ${options.idle} idle sockets, leads ${options.leads.join(' / ')}` +
+    (options.phases.has('stored') ? `, ${count(options.stored)} stored messages` : ''));
   const nodeArgs = options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
   const relayRuns: ChatResult[] = [];
   const chatPhases = ['postgres', 'embedded'].filter((p) => options.phases.has(p));
@@ -61,13 +77,18 @@ async function main(): Promise<void> {
 
   let postgres: ServerFigures | null = null;
   let embedded: ServerFigures | null = null;
+  let postgresStored: StoredFigures | null = null;
+  let embeddedStored: StoredFigures | null = null;
   let pgIdle: IdleResult | null = null;
   let leads: LeadsResult[] = [];
   const wantsPostgresServer = ['postgres', 'idle', 'leads'].some((p) => options.phases.has(p));
   if (wantsPostgresServer) {
     const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
     try {
-      if (options.phases.has('postgres')) postgres = await serverChat(server);
+      if (options.phases.has('postgres')) {
+        postgres = await serverChat(server);
+        if (options.phases.has('stored')) postgresStored = await storedPostgres(server);
+      }
       if (options.phases.has('idle')) {
         const tenant = await newTenant(server.url);
         pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
@@ -79,9 +100,19 @@ async function main(): Promise<void> {
     }
   }
   if (chatPhases.includes('embedded')) {
-    const server = await spawnEmbeddedServer({ nodeArgs });
+    let server = await spawnEmbeddedServer({ nodeArgs });
     try {
       embedded = await serverChat(server);
+      if (options.phases.has('stored')) {
+        // PGlite is in the server's process and the folder is locked: stop it, load, start it again.
+        const history = await newTenant(server.url);
+        await server.stop();
+        const dataDir = server.dataDir!;
+        const loadSeconds = await loadMessagesEmbedded(path.join(dataDir, 'pgdata'), history.projectId, options.stored);
+        say(`embedded: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded (PGlite, server stopped) in ${fmt(loadSeconds)} s`);
+        server = await spawnEmbeddedServer({ nodeArgs, dataDir });
+        embeddedStored = { ...(await serverChat(server, storedLabel('embedded'))), stored: options.stored, loadSeconds };
+      }
     } finally {
       await server.cleanup();
     }
@@ -100,8 +131,18 @@ async function main(): Promise<void> {
   }
 
   judge(relayRuns, postgres, embedded, pgIdle, relayIdle, leads);
+  judgeStored('postgres', postgres, postgresStored);
+  judgeStored('embedded', embedded, embeddedStored);
   targets.print();
   process.exitCode = targets.missed() ? 1 : 0;
+}
+
+/** A project's history loaded beside the running server, then the chat workload again. */
+async function storedPostgres(server: ServerUnderTest): Promise<StoredFigures> {
+  const history = await newTenant(server.url);
+  const loadSeconds = await loadMessagesPostgres(server.databaseUrl!, history.projectId, options.stored);
+  say(`postgres: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded in ${fmt(loadSeconds)} s`);
+  return { ...(await serverChat(server, storedLabel('postgres'))), stored: options.stored, loadSeconds };
 }
 
 async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
@@ -149,6 +190,13 @@ function judge(relayRuns: ChatResult[], postgres: ServerFigures | null, embedded
     targets.check(`email lookup p99 at ${largest.leads} leads (ms)`, largest.emailP99, '<', 5);
     targets.check(`substring search p99 at ${largest.leads} leads (ms)`, largest.searchP99, '<', 50);
   }
+}
+
+/** Flat cost: as many messages per second beside the stored ones as on the empty database. */
+function judgeStored(name: string, empty: ServerFigures | null, stored: StoredFigures | null): void {
+  if (!empty || !stored) return;
+  targets.check(`${name} + ${short(stored.stored)} stored: no failed sends, all delivered`, stored.chat.errors + stored.chat.undelivered, '=', 0);
+  targets.check(`${name}: msg/s with ${short(stored.stored)} stored ÷ empty database`, stored.chat.perSecond / empty.chat.perSecond, '>=', 0.8);
 }
 
 main().catch((err) => {

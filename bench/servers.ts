@@ -51,7 +51,10 @@ export function spawnNode(script: string, env: Record<string, string | undefined
         },
       });
     });
-    void exited.then(() => reject(new Error(`${script} exited before listening:\n${out}`)));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited before listening:\n${out}`));
+    });
   });
 }
 
@@ -61,6 +64,8 @@ export interface ServerUnderTest extends Spawned {
   kind: 'postgres' | 'embedded';
   /** postgres:// URL of its own database (postgres only), for bulk loads. */
   databaseUrl: string | null;
+  /** Embedded only: its DATA_DIR (the database is in DATA_DIR/pgdata), for bulk loads while it is stopped. */
+  dataDir: string | null;
   cleanup(): Promise<void>;
 }
 
@@ -83,11 +88,18 @@ export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUr
   const psqlArgs = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
   execFileSync('createdb', [...psqlArgs, name]);
   const databaseUrl = `${admin.protocol}//${admin.username || 'postgres'}${admin.password ? `:${admin.password}` : ''}@${admin.hostname}:${admin.port || '5432'}/${name}`;
-  const server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs);
+  let server: Spawned;
+  try {
+    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs);
+  } catch (err) {
+    execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
+    throw err;
+  }
   return {
     ...server,
     kind: 'postgres',
     databaseUrl,
+    dataDir: null,
     async cleanup() {
       await server.stop();
       execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
@@ -95,14 +107,27 @@ export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUr
   };
 }
 
-/** Pingstreams as a newcomer runs it: embedded PGlite in a temporary DATA_DIR, no Redis. */
-export async function spawnEmbeddedServer(options: { nodeArgs?: string[] } = {}): Promise<ServerUnderTest> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pingstreams-bench-'));
-  const server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir }, options.nodeArgs);
+/** A new temporary DATA_DIR for spawnEmbeddedServer. */
+const newDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pingstreams-bench-'));
+
+/**
+ * Pingstreams as a newcomer runs it: embedded PGlite in a temporary DATA_DIR, no Redis. Given a
+ * `dataDir`, it starts on that folder as it was left (stop() keeps it, cleanup() removes it).
+ */
+export async function spawnEmbeddedServer(options: { nodeArgs?: string[]; dataDir?: string } = {}): Promise<ServerUnderTest> {
+  const dataDir = options.dataDir ?? newDataDir();
+  let server: Spawned;
+  try {
+    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir }, options.nodeArgs);
+  } catch (err) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...server,
     kind: 'embedded',
     databaseUrl: null,
+    dataDir,
     async cleanup() {
       await server.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
