@@ -2,6 +2,7 @@
 import type http from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { batchedStreamPublishing } from './batched-stream-adapter.js';
 import type { Deps } from '../deps.js';
 import { registerAgentNamespace } from './agent-namespace.js';
 import { CommandDrain } from './drain.js';
@@ -11,6 +12,9 @@ import { leadPresence, type IsLeadOnline } from './lead-presence.js';
 import { registerVisitorNamespace } from './visitor-namespace.js';
 import { Router } from '../routing/router.js';
 import { trackVisitorPresence } from '../presence/visitor-presence.js';
+
+/** The Redis stream every process publishes its broadcasts to and reads the others' from. */
+const STREAM_NAME = 'pingstreams:socket.io';
 
 /** A packet over this closes its socket; the process lives on. */
 export const MAX_PACKET_BYTES = 1_000_000;
@@ -29,7 +33,9 @@ export function createSocketServer(httpServer: http.Server, deps: Deps): Realtim
     // the Origin itself in its middleware.
     cors: { origin: true, credentials: false },
     serveClient: false,
-    ...(deps.redis ? { adapter: createAdapter(deps.redis.adapter, { streamName: 'pingstreams:socket.io' }) } : {}),
+    ...(deps.redis
+      ? { adapter: batchedStreamPublishing(createAdapter(deps.redis.adapter, { streamName: STREAM_NAME }), deps.redis.adapter, STREAM_NAME, deps.logger) }
+      : {}),
   });
   const visitors = io.of('/visitor') as unknown as VisitorNamespace;
   const agents = io.of('/agent') as unknown as AgentNamespace;
