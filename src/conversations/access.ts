@@ -2,7 +2,6 @@
 import type { Db } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import type { Actor, AgentActor } from './actor.js';
-import type { Sender } from './message.store.js';
 import { toConversation, type Conversation, type ConversationRow } from './conversation.store.js';
 
 const notFound = () => new AppError('NOT_FOUND', 'No such conversation in this project.');
@@ -36,39 +35,4 @@ export async function assertMayWrite(db: Db, agent: AgentActor, conversation: Co
     )) as { role: string | null; participant: boolean };
   if (row.participant || row.role === 'owner' || row.role === 'admin') return;
   throw forbidden();
-}
-
-/** What the group commit read, under its lock, about one message to be written. */
-export interface LockedWrite {
-  projectId: string;
-  sender: Sender;
-  conversation: { lead_id: string; assignee_id: string | null };
-  participants: string[];
-}
-
-/**
- * conversationFor + assertMayWrite for a whole batch, run by the group commit under the
- * conversations' locks (the caller has already checked each conversation's project): a
- * visitor writes only in its own lead's conversations (NOT_FOUND otherwise), an agent only as
- * assignee, participant, owner or admin (FORBIDDEN). At most two index lookups per batch.
- */
-export async function refusalsUnderLock(db: Db, writes: LockedWrite[]): Promise<(AppError | null)[]> {
-  const visitorIds = [...new Set(writes.filter((w) => w.sender.type === 'visitor').map((w) => w.sender.id!))];
-  const visitors: { id: string; project_id: string; lead_id: string | null }[] =
-    visitorIds.length > 0 ? await db('visitors').whereIn('id', visitorIds).select('id', 'project_id', 'lead_id') : [];
-  const leadOf = new Map(visitors.map((v) => [v.id, v]));
-  const needsRole = writes.filter((w) => w.sender.type === 'agent' && w.conversation.assignee_id !== w.sender.id && !w.participants.includes(w.sender.id!));
-  const pairs = [...new Map(needsRole.map((w) => [`${w.projectId}/${w.sender.id}`, [w.projectId, w.sender.id!]])).values()];
-  const members: { project_id: string; agent_id: string; role: string }[] =
-    pairs.length > 0 ? await db('project_members').whereIn(['project_id', 'agent_id'], pairs).select('project_id', 'agent_id', 'role') : [];
-  const roleOf = new Map(members.map((m) => [`${m.project_id}/${m.agent_id}`, m.role]));
-  return writes.map((w) => {
-    if (w.sender.type === 'visitor') {
-      const visitor = leadOf.get(w.sender.id!);
-      return visitor && visitor.project_id === w.projectId && visitor.lead_id !== null && visitor.lead_id === w.conversation.lead_id ? null : notFound();
-    }
-    if (w.sender.type !== 'agent' || w.conversation.assignee_id === w.sender.id || w.participants.includes(w.sender.id!)) return null;
-    const role = roleOf.get(`${w.projectId}/${w.sender.id}`);
-    return role === 'owner' || role === 'admin' ? null : forbidden();
-  });
 }

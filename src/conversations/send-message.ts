@@ -23,8 +23,8 @@ export async function admitMessage(
   actor: Actor,
   input: SendInput,
 ): Promise<{ done: Promise<WrittenMessage> }> {
-  // conversationFor + assertMayWrite run inside the batch (access.ts refusalsUnderLock): the
-  // same rules, checked once per batch under the lock instead of one query per message.
+  // conversationFor + assertMayWrite's rules run inside the batch (pingstreams_write_messages):
+  // checked under the conversation's lock in the batch's one round trip, not one query per message.
   const done = writer.write({
     projectId: actor.projectId,
     conversationId: input.conversationId,

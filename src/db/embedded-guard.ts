@@ -17,6 +17,9 @@ export const DISK_RESERVE_BYTES = 64 * 1024 * 1024;
 
 /** Statements that may still run on a nearly full disk: they write at most a little WAL. */
 const READS = /^\s*(select|show|explain|begin|commit|rollback|savepoint|release|set)\b/i;
+/** A select that writes: the message group commit's function (migrations/…_message_batch_function.ts). */
+const WRITING_FUNCTIONS = /\bpingstreams_write_messages\s*\(/i;
+const isRead = (sql: string) => READS.test(sql) && !WRITING_FUNCTIONS.test(sql);
 
 const MB = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))} MB`;
 
@@ -69,7 +72,7 @@ export function guardEmbedded(
   let broken: EmbeddedDatabaseBrokenError | null = null;
   const query = (async (sql: string, params?: unknown[], queryOptions?: unknown) => {
     if (broken) throw broken;
-    if (options.reserveBytes > 0 && !READS.test(sql)) {
+    if (options.reserveBytes > 0 && !isRead(sql)) {
       const free = freeBytes(options.dataDir);
       if (free < options.reserveBytes) {
         throw new DiskReserveError(`The disk of the embedded database is nearly full (${MB(free)} free, ${MB(options.reserveBytes)} kept in reserve): writes are refused until space is freed.`);

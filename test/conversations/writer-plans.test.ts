@@ -1,13 +1,13 @@
 /**
  * The group commit's statements use their indexes on the embedded database (PGlite has no
  * autovacuum; src/db/statistics.ts ANALYZEs it): with thousands of conversations and messages
- * stored, no statement of a batch scans messages, conversations, visitors, members or participants.
+ * stored, no statement of a batch (the two inside pingstreams_write_messages) scans messages,
+ * conversations, visitors, members or participants.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { appOnFolder, type FolderApp } from '../support/embedded-app.js';
 import { addAgent, ownerWithProject } from '../support/clients.js';
@@ -89,24 +89,28 @@ describe('group commit plans on the embedded database', function () {
       agent.disconnect();
     }
 
-    const writes = seen.filter((s) => /^(select|insert|update|with)/i.test(s.sql.trim()) && HOT_TABLES.some((t) => new RegExp(`\\b${t}\\b`).test(s.sql)));
-    // The writer's statements (src/conversations/message-writer.ts, access.ts refusalsUnderLock).
-    const batchShapes = [
-      /from "conversations" where "id" in .* for update/i,
-      /from conversation_participants p where p.conversation_id = conversations.id/i,
-      /from "visitors" where "id" in/i,
-      /from "project_members" where \("project_id", "agent_id"\) in/i,
-      /unnest\(array/i,
-      /insert into "messages"/i,
-      /update conversations c/i,
-    ];
-    for (const shape of batchShapes) expect(writes.some((s) => shape.test(s.sql)), `a statement like ${shape}`).to.equal(true);
-
-    for (const statement of writes.filter((s) => batchShapes.some((shape) => shape.test(s.sql)))) {
-      // The event's SQL is numbered ($1…); knex.raw wants `?` in order of appearance.
-      const order = [...statement.sql.matchAll(/\$(\d+)/g)].map((m) => statement.bindings[Number(m[1]) - 1]) as Knex.Value[];
-      const plan = (await knex.raw(`explain ${statement.sql.replace(/\$\d+/g, '?')}`, order)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
-      for (const table of HOT_TABLES) expect(plan, `${statement.sql}\n${plan}`).not.to.match(new RegExp(`Seq Scan on ${table}\\b`));
+    // The writer sends one statement per batch; what runs is the function's two statements
+    // (migrations/…_message_batch_function.ts), EXPLAINed here as installed, on each real batch.
+    const calls = seen.filter((s) => /pingstreams_write_messages/.test(s.sql));
+    expect(calls.length, 'one call per batch').to.be.greaterThanOrEqual(4);
+    expect(seen.filter((s) => /insert into "messages"/i.test(s.sql)).map((s) => s.sql), 'no message written outside the function').to.deep.equal([]);
+    const { prosrc } = (await knex.raw(`select prosrc from pg_proc where proname = 'pingstreams_write_messages'`)).rows[0] as { prosrc: string };
+    const code = prosrc.replace(/--[^\n]*/g, '');
+    const lock = /perform (1 from conversations[\s\S]*?for update);/.exec(code)![1]!;
+    const main = /return query([\s\S]*?order by d\.i);/.exec(code)![1]!;
+    for (const call of calls) {
+      for (const statement of [`select ${lock}`, main]) {
+        const sql = statement.replace(/\bbatch\b/g, '?::jsonb');
+        const bindings = Array.from({ length: sql.split('?::jsonb').length - 1 }, () => call.bindings[0] as string);
+        const plan = (await knex.raw(`explain ${sql}`, bindings)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        for (const table of HOT_TABLES) expect(plan, `${sql}\n${plan}`).not.to.match(new RegExp(`Seq Scan on ${table}\\b`));
+        // The probes and lookups happen, through their indexes.
+        if (statement === main) {
+          expect(plan, plan).to.match(/Index Scan using messages_conversation_id_client_message_id_unique on messages/);
+          expect(plan, plan).to.match(/Index Scan using visitors_pkey on visitors/);
+          expect(plan, plan).to.match(/Index Scan using \w+ on project_members/);
+        }
+      }
     }
   });
 });
