@@ -6,6 +6,7 @@ import { Tokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { MessageWriter } from './conversations/message-writer.js';
+import { VisitorMinter } from './contacts/visitor-minter.js';
 import { MemoryPresence } from './presence/memory-presence.js';
 import { RedisPresence } from './presence/redis-presence.js';
 import type { PresenceStore } from './presence/presence-store.js';
@@ -32,6 +33,8 @@ export interface Deps {
   /** Which leads have a visitor connected (visitor:presence). */
   visitorPresence: VisitorPresenceStore;
   messages: MessageWriter;
+  /** Group commit of new anonymous visitors (handshakes). */
+  visitorMinter: VisitorMinter;
   redis: RedisClients | null;
   /** Abuse limits (RATE_LIMIT_*): shared through Redis when there is one. */
   limits: RateLimits;
@@ -60,6 +63,7 @@ export function buildDeps(config: Config, logger: Logger, overrides: DepsOverrid
     presence: redis ? new RedisPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryPresence(),
     visitorPresence: redis ? new RedisVisitorPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryVisitorPresence(),
     messages: new MessageWriter(db.knex, metrics.messageCommits),
+    visitorMinter: new VisitorMinter(db.knex),
     redis,
     limits: new RateLimits(config.rateLimits, redis?.commands ?? null, logger),
     metrics,

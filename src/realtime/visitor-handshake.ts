@@ -1,9 +1,8 @@
 /** /visitor middleware: mint an anonymous visitor, resume one from its token, or identify it with a signed identity. */
-import { v4 as uuidv4 } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { projectExists } from '../projects/project.store.js';
-import { findVisitor, insertVisitor } from '../contacts/visitor.store.js';
+import { findVisitor } from '../contacts/visitor.store.js';
 import { touchLead } from '../contacts/lead.store.js';
 import { identityOfLead, verifyIdentity } from '../contacts/identity.js';
 import { identifyVisitor } from '../contacts/visitor-leads.js';
@@ -13,11 +12,30 @@ import { handshakeError } from './handshake-error.js';
 import type { VisitorSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 
-/** A new anonymous visitor: counted per client IP (RATE_LIMIT_HANDSHAKE), refused past it. */
-async function mintVisitor(deps: Deps, projectId: string, ip: string): Promise<SessionPayload> {
+/**
+ * Sessions of visitors minted by this handshake. Nobody else knows such a visitor before its
+ * session is sent, so it cannot have gained a lead meanwhile: its socket need not look again.
+ */
+const minted = new WeakSet<SessionPayload>();
+
+/** Whether this session's visitor was created by its own handshake (see joinLeadOfNow). */
+export const isMintedSession = (session: SessionPayload): boolean => minted.has(session);
+
+/**
+ * A new anonymous visitor: counted per client IP (RATE_LIMIT_HANDSHAKE), refused past it. The
+ * INSERT (group-committed with the other handshakes in flight) checks the project itself; only
+ * when the limit is on is the project looked for first, so that an unknown one is NOT_FOUND and
+ * not counted, rather than RATE_LIMITED.
+ */
+async function mintVisitor(deps: Deps, projectId: string, ip: string, projectChecked: boolean): Promise<SessionPayload> {
+  const lookFirst = !projectChecked && deps.config.rateLimits.handshake > 0;
+  if (lookFirst && !(await projectExists(deps.db.knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
   await deps.limits.mintVisitor(ip);
-  const visitor = await insertVisitor(deps.db.knex, { id: uuidv4(), projectId });
-  return { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: null };
+  const visitor = await deps.visitorMinter.mint(projectId);
+  if (!visitor) throw new AppError('NOT_FOUND', 'No such project.');
+  const session = { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: null };
+  minted.add(session);
+  return session;
 }
 
 /**
@@ -27,14 +45,14 @@ async function mintVisitor(deps: Deps, projectId: string, ip: string): Promise<S
  */
 export async function openVisitorSession(deps: Deps, projectId: string, token: string | undefined, ip: string): Promise<SessionPayload> {
   const knex = deps.db.knex;
+  if (token === undefined) return mintVisitor(deps, projectId, ip, false);
   if (!(await projectExists(knex, projectId))) throw new AppError('NOT_FOUND', 'No such project.');
-  if (token === undefined) return mintVisitor(deps, projectId, ip);
   const claims = await deps.tokens.verifyVisitor(token);
   if (claims.projectId !== projectId) throw new AppError('UNAUTHENTICATED', 'This token belongs to another project.');
   const visitor = await findVisitor(knex, projectId, claims.visitorId);
   // A visitor whose lead was deleted is gone: its token stops working.
   if (!visitor) throw new AppError('UNAUTHENTICATED', 'This visitor no longer exists.');
-  if (visitor.leadId && (await identityOfLead(knex, projectId, visitor.leadId))?.verified) return mintVisitor(deps, projectId, ip);
+  if (visitor.leadId && (await identityOfLead(knex, projectId, visitor.leadId))?.verified) return mintVisitor(deps, projectId, ip, true);
   if (visitor.leadId) await touchLead(knex, projectId, visitor.leadId);
   return { visitorId: visitor.id, token: await deps.tokens.signVisitor(visitor.id, projectId), leadId: visitor.leadId };
 }

@@ -14,7 +14,7 @@ import type { VisitorCommands } from './events.js';
 import type { VisitorNamespace, VisitorSocket } from './namespaces.js';
 import type { Notifier } from './notifier.js';
 import { rooms } from './rooms.js';
-import { authenticateVisitor } from './visitor-handshake.js';
+import { authenticateVisitor, isMintedSession } from './visitor-handshake.js';
 
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
@@ -41,14 +41,15 @@ export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, noti
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
     registerCommands(socket, deps, notifier, router);
-    void joinLeadOfNow(socket, deps, session.leadId);
+    if (!isMintedSession(session)) void joinLeadOfNow(socket, deps, session.leadId);
   });
 }
 
 /**
  * The visitor's lead may have changed between this handshake's read and this socket joining
  * its rooms: another tab created it, or a merge moved the visitor to another lead (and moved
- * the sockets it found, which did not include this one yet). Look again and follow it.
+ * the sockets it found, which did not include this one yet). Look again and follow it. A visitor
+ * minted by this very handshake is skipped: nobody could name it before its session was sent.
  */
 async function joinLeadOfNow(socket: VisitorSocket, deps: Deps, joined: string | null): Promise<void> {
   try {

@@ -153,4 +153,24 @@ describe('visitor handshake', () => {
       expect((await leadsOf(owner.token, projectId)).map((l) => l.id)).to.deep.equal([lead.id]);
     });
   });
+  it('a burst of anonymous handshakes (grouped into multi-row INSERTs) commits every visitor it answers, and refuses an unknown project in the same burst', async () => {
+    const a = await ownerWithProject(t.url);
+    const b = await ownerWithProject(t.url);
+    const unknown = randomUUID();
+    const projects = Array.from({ length: 240 }, (_, i) => [a.projectId, b.projectId, unknown][i % 3]!);
+    const results = await Promise.all(
+      projects.map((projectId) =>
+        t.connectVisitor(projectId).then(
+          (client) => ({ projectId, visitorId: client.session.visitorId as string }),
+          (err: Error) => ({ projectId, code: err.message }),
+        ),
+      ),
+    );
+    const minted = results.filter((r): r is { projectId: string; visitorId: string } => 'visitorId' in r);
+    expect(minted.map((r) => r.projectId).sort()).to.deep.equal(projects.filter((p) => p !== unknown).sort());
+    expect(results.filter((r) => 'code' in r).map((r) => (r as { code: string }).code)).to.deep.equal(Array(80).fill('NOT_FOUND'));
+    // Each answered session's visitor is stored, in its own project.
+    const stored = await t.deps.db.knex('visitors').whereIn('id', minted.map((r) => r.visitorId)).select('id', 'project_id');
+    expect(new Map(stored.map((v: { id: string; project_id: string }) => [v.id, v.project_id]))).to.deep.equal(new Map(minted.map((r) => [r.visitorId, r.projectId])));
+  });
 });
