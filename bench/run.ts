@@ -13,7 +13,7 @@ import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
 import { meanBatch, readBatchSize } from './metrics.js';
 import { parseOptions } from './options.js';
 import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
-import { fmt, loadAverage } from './stats.js';
+import { cpuMicrosOf, fmt, loadAverage } from './stats.js';
 import { loadMessagesEmbedded, loadMessagesPostgres, PER_CONVERSATION } from './stored.js';
 import { Targets } from './targets.js';
 
@@ -28,9 +28,12 @@ async function relayChat(label: string): Promise<ChatResult> {
   const relay = await spawnRelay();
   try {
     const pairs = await relayPairs(relay.url, options.conversations);
+    const cpuBefore = cpuMicrosOf(relay.pid);
     const result = await runChat(pairs, options.messages);
+    const cpu = (cpuMicrosOf(relay.pid) - cpuBefore) / result.messages;
     closeAll(sockets(pairs));
     chatLine(`relay (${label})`, result);
+    say(`relay (${label}): server CPU ${fmt(cpu, 0)} µs per message`);
     return result;
   } finally {
     await relay.stop();
@@ -58,11 +61,14 @@ async function serverChat(server: ServerUnderTest, label: string = server.kind):
   const tenant = await newTenant(server.url);
   const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
   const before = await readBatchSize(server.url);
+  const cpuBefore = cpuMicrosOf(server.pid);
   const chat = await runChat(pairs, options.messages);
+  // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
+  const cpu = (cpuMicrosOf(server.pid) - cpuBefore) / chat.messages;
   const batch = meanBatch(before, await readBatchSize(server.url));
   closeAll(sockets(pairs));
   chatLine(`pingstreams ${label}`, chat);
-  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages`);
+  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(cpu, 0)} µs per message`);
   return { chat, meanBatch: batch };
 }
 
