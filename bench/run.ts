@@ -95,12 +95,13 @@ async function main(): Promise<void> {
         postgres = await serverChat(server);
         if (options.phases.has('stored')) postgresStored = await storedPostgres(server);
       }
+      // Leads before the idle sockets: closing 10,000 sockets keeps the server busy for a while after.
+      if (options.phases.has('leads')) leads = await leadPhase(server);
       if (options.phases.has('idle')) {
         const tenant = await newTenant(server.url);
         pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
         say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
       }
-      if (options.phases.has('leads')) leads = await leadPhase(server);
     } finally {
       await server.cleanup();
     }
