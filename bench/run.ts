@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   let embeddedStored: StoredFigures | null = null;
   let pgIdle: IdleResult | null = null;
   let leads: LeadsResult[] = [];
-  const wantsPostgresServer = ['postgres', 'idle', 'leads'].some((p) => options.phases.has(p));
+  const wantsPostgresServer = ['postgres', 'leads'].some((p) => options.phases.has(p));
   if (wantsPostgresServer) {
     const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
     try {
@@ -95,13 +95,18 @@ async function main(): Promise<void> {
         postgres = await serverChat(server);
         if (options.phases.has('stored')) postgresStored = await storedPostgres(server);
       }
-      // Leads before the idle sockets: closing 10,000 sockets keeps the server busy for a while after.
       if (options.phases.has('leads')) leads = await leadPhase(server);
-      if (options.phases.has('idle')) {
-        const tenant = await newTenant(server.url);
-        pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
-        say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
-      }
+    } finally {
+      await server.cleanup();
+    }
+  }
+  if (options.phases.has('idle')) {
+    // A fresh server, as the relay's idle phase gets: its RSS growth is the sockets', not what earlier phases left in the heap.
+    const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
+    try {
+      const tenant = await newTenant(server.url);
+      pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
+      say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
     } finally {
       await server.cleanup();
     }
