@@ -10,9 +10,19 @@ export interface IdleResult {
   failed: number;
 }
 
-/** Connects `n` sockets (at most `concurrency` handshakes in flight), then measures the server's RSS growth. */
+/**
+ * Connects `n` sockets (at most `concurrency` handshakes in flight), then measures the server's
+ * RSS growth. Both servers first get a warm-up round (a tenth of `n`, connected then closed): the
+ * figures are then those of warm code and a heap that has grown once, not of a process's first
+ * thousand handshakes (the chat phases are long for the same reason).
+ */
 export async function runIdle(url: string, pid: number, n: number, auth: () => Record<string, unknown>, waitForSession: boolean, concurrency = 100): Promise<IdleResult> {
-  await sleep(500);
+  const warmUp: Socket[] = [];
+  await pool(Array.from({ length: Math.ceil(n / 10) }), concurrency, async () => {
+    warmUp.push(await connect(url, '/visitor', auth(), waitForSession));
+  });
+  closeAll(warmUp);
+  await sleep(2000);
   const before = rssOf(pid);
   const sockets: Socket[] = [];
   let failed = 0;
