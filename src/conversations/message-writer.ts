@@ -6,7 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { v4 as uuidv4 } from 'uuid';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors.js';
+import { GroupCommit, type Queued } from '../db/group-commit.js';
 import { outboxSignal } from '../integrations/outbox.js';
 import { toMessage, type Message, type MessageRow, type Sender } from './message.store.js';
 
@@ -47,21 +48,12 @@ export interface CommitObserver {
   batchCommitted(size: number, waitedSeconds: number[]): void;
 }
 
-interface Pending {
-  input: NewMessage;
-  resolve(result: WrittenMessage): void;
-  reject(err: unknown): void;
-  queuedAt: number;
-}
+type Pending = Queued<NewMessage, WrittenMessage>;
 
 type Outcome = { result: WrittenMessage } | { error: AppError };
 
-/** Upper bound of one batch, to keep a statement's size sane under a burst. */
-const MAX_BATCH = 500;
-
 export class MessageWriter {
-  private queue: Pending[] = [];
-  private draining: Promise<void> | null = null;
+  private readonly batches = new GroupCommit<NewMessage, WrittenMessage>(async (batch) => settle(batch, this.observed(batch, await this.commit(batch))));
 
   constructor(
     private readonly knex: Knex,
@@ -70,51 +62,15 @@ export class MessageWriter {
 
   /** Resolves once the message is committed (or found already committed). */
   write(input: NewMessage): Promise<WrittenMessage> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject, queuedAt: performance.now() });
-      this.draining ??= this.drain();
-    });
+    return this.batches.submit(input);
   }
 
   /** Waits for everything queued so far to settle (used at shutdown). */
-  async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        // Let the event loop read the socket frames already waiting: on PGlite a whole commit runs in microtasks, so without this yield every batch would hold one message.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const batch = this.queue.splice(0, MAX_BATCH);
-        await this.commitWithFallback(batch);
-      }
-    } finally {
-      this.draining = null;
-    }
-  }
-
-  private async commitWithFallback(batch: Pending[]): Promise<void> {
-    try {
-      settle(batch, this.observed(batch, await this.commit(batch)));
-    } catch (err) {
-      // One bad row must not fail its neighbours: unless the database itself is gone,
-      // retry each message alone so only the culprit gets the error.
-      if (batch.length === 1 || toAppError(err).code === 'UNAVAILABLE') {
-        for (const p of batch) p.reject(err);
-        return;
-      }
-      for (const p of batch) {
-        try {
-          settle([p], this.observed([p], await this.commit([p])));
-        } catch (single) {
-          p.reject(single);
-        }
-      }
-    }
-  }
-
-  /** Tells the observer about a committed batch; it runs inside the try above, so it must never throw. */
+  /** Tells the observer about a committed batch; it runs inside the group commit's try, so it must never throw. */
   private observed(batch: Pending[], outcomes: Outcome[]): Outcome[] {
     const now = performance.now();
     try {
