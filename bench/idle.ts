@@ -1,12 +1,14 @@
 /** N idle visitor sockets on one process: handshakes per second and resident memory per socket. */
 import type { Socket } from 'socket.io-client';
 import { closeAll, connect, pool } from './clients.js';
-import { rssOf, sleep } from './stats.js';
+import { cpuMicrosOf, rssOf, sleep } from './stats.js';
 
 export interface IdleResult {
   sockets: number;
   handshakesPerSecond: number;
   bytesPerSocket: number;
+  /** The server's CPU time (user + system) per handshake, in µs: it moves less with the load than handshakes/s. */
+  cpuMicrosPerHandshake: number;
   failed: number;
 }
 
@@ -27,6 +29,7 @@ export async function runIdle(url: string, pid: number, n: number, auth: () => R
   const sockets: Socket[] = [];
   let failed = 0;
   const started = performance.now();
+  const cpuBefore = cpuMicrosOf(pid);
   await pool(Array.from({ length: n }), concurrency, async () => {
     try {
       sockets.push(await connect(url, '/visitor', auth(), waitForSession));
@@ -35,9 +38,10 @@ export async function runIdle(url: string, pid: number, n: number, auth: () => R
     }
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuMicros = cpuMicrosOf(pid) - cpuBefore;
   // Let allocation settle (the handshakes' garbage is collected while the sockets stay).
   await sleep(3000);
   const after = rssOf(pid);
   closeAll(sockets);
-  return { sockets: sockets.length, handshakesPerSecond: sockets.length / seconds, bytesPerSocket: (after - before) / Math.max(1, sockets.length), failed };
+  return { sockets: sockets.length, handshakesPerSecond: sockets.length / seconds, bytesPerSocket: (after - before) / Math.max(1, sockets.length), cpuMicrosPerHandshake: cpuMicros / Math.max(1, sockets.length), failed };
 }

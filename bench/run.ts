@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     try {
       const tenant = await newTenant(server.url);
       pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
-      say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
+      say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket, server CPU ${fmt(pgIdle.cpuMicrosPerHandshake, 0)} µs per handshake`);
     } finally {
       await server.cleanup();
     }
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const relay = await spawnRelay();
     try {
       relayIdle = await runIdle(relay.url, relay.pid, options.idle, () => ({ room: 'idle' }), false);
-      say(`relay idle: ${relayIdle.sockets} sockets (${relayIdle.failed} failed), ${fmt(relayIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(relayIdle.bytesPerSocket / 1024)} KiB RSS per socket`);
+      say(`relay idle: ${relayIdle.sockets} sockets (${relayIdle.failed} failed), ${fmt(relayIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(relayIdle.bytesPerSocket / 1024)} KiB RSS per socket, server CPU ${fmt(relayIdle.cpuMicrosPerHandshake, 0)} µs per handshake`);
     } finally {
       await relay.stop();
     }

@@ -6,6 +6,7 @@ import { rateLimited } from '../limits/rate-limited.js';
 import type { Refusal, TokenBucket } from '../limits/token-bucket.js';
 import { parseInput } from '../validation.js';
 import type { Ack } from './events.js';
+import { socketLogger } from './observe-sockets.js';
 
 /** RATE_LIMIT_SOCKET: past it a command is answered, not run, and the socket stays connected. */
 const tooManyCommands = (refusal: Refusal) =>
@@ -56,23 +57,48 @@ type AckData<C, E extends keyof C> = C[E] extends (payload: unknown, ack: (respo
 export type Register<C> = <E extends keyof C & string, S extends z.ZodType>(event: E, schema: S, run: (input: z.output<S>) => Promise<AckData<C, E>>) => void;
 
 interface CommandSocket {
+  id: string;
+  nsp: { name: string };
   on(event: string, listener: (...args: any[]) => void): unknown;
   onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
   listenerCount(event: string): number;
 }
 
+/** What commandsOf needs of the app's dependencies: the logger, and RATE_LIMIT_SOCKET's buckets. */
+interface CommandDeps {
+  logger: Logger;
+  limits: { socketCommands(): TokenBucket | null };
+}
+
 /**
- * The way to register a socket's commands, and the one place where RATE_LIMIT_SOCKET applies:
- * every command of the socket, known or not, takes a token from `bucket`
- * (`deps.limits.socketCommands()`, null when off). It lives in this process with the socket: a
- * socket never moves between processes, so there is nothing to share through Redis.
- * A command nobody registered still answers its ack once (NOT_FOUND, or RATE_LIMITED past the
- * rate), so a client never waits for nothing.
+ * Gives a socket its commands, and the one place where RATE_LIMIT_SOCKET applies: every command
+ * of the socket, known or not, takes a token from its bucket (`deps.limits.socketCommands()`,
+ * null when off). The bucket lives in this process with the socket: a socket never moves
+ * between processes, so there is nothing to share through Redis. A command nobody registered
+ * still answers its ack once (NOT_FOUND, or RATE_LIMITED past the rate), so a client never
+ * waits for nothing.
+ *
+ * `define` runs on the socket's first command, not at connect: most widget sockets stay idle
+ * for their whole life, and their handlers (two closures per command) were a third of the heap
+ * an idle socket held (issue 9). The client sees no difference: Socket.IO calls onAny listeners
+ * as a packet arrives, before the socket's middleware, and emits to the regular listeners a tick
+ * later, so the handlers defined here hear the very command that made them. A bucket made then
+ * starts full, as one made at connect would be by then.
  */
-export function commandsOf<C>(socket: CommandSocket, logger: Logger, bucket: TokenBucket | null): Register<C> {
+export function commandsOf<C>(socket: CommandSocket, deps: CommandDeps, define: (on: Register<C>) => void): void {
   // Not listenerCount: a name Socket.IO itself listens to ('error') is no command either.
-  const registered = new Set<string>();
+  let registered: Set<string> | null = null;
+  let bucket: TokenBucket | null = null;
   socket.onAny((event, ...args) => {
+    if (!registered) {
+      const known = (registered = new Set<string>());
+      const logger = socketLogger(deps.logger, socket);
+      bucket = deps.limits.socketCommands();
+      define((name, schema, run) => {
+        known.add(name);
+        socket.on(name, withAck(logger, name, schema, run, bucket));
+      });
+    }
     if (registered.has(event)) return; // withAck takes its token
     const refusal = bucket?.take();
     const ack = args.at(-1);
@@ -80,8 +106,4 @@ export function commandsOf<C>(socket: CommandSocket, logger: Logger, bucket: Tok
     const error = refusal ? tooManyCommands(refusal) : new AppError('NOT_FOUND', `There is no command "${String(event).slice(0, 100)}" on this namespace.`);
     ack({ ok: false, error: error.toBody() });
   });
-  return (event, schema, run) => {
-    registered.add(event);
-    socket.on(event, withAck(logger, event, schema, run, bucket));
-  };
 }

@@ -12,7 +12,7 @@ import {
 } from '../conversations/conversation.service.js';
 import type { Router } from '../routing/router.js';
 import { uuid } from '../validation.js';
-import { commandsOf } from './ack.js';
+import { commandsOf, type Register } from './ack.js';
 import { socketLogger } from './observe-sockets.js';
 import { authenticateAgent } from './agent-handshake.js';
 import { conversationRef } from './command-schemas.js';
@@ -81,9 +81,12 @@ function trackPresence(socket: AgentSocket, deps: Deps, notifier: Notifier, rout
 }
 
 function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier, router: Router): void {
+  commandsOf<AgentCommands>(socket, deps, (on) => defineCommands(on, socket, deps, notifier, router));
+}
+
+function defineCommands(on: Register<AgentCommands>, socket: AgentSocket, deps: Deps, notifier: Notifier, router: Router): void {
   const knex = deps.db.knex;
   const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
-  const on = commandsOf<AgentCommands>(socket, socketLogger(deps.logger, socket), deps.limits.socketCommands());
 
   on('presence:set', z.object({ status: z.enum(['online', 'away']) }), async ({ status }) => {
     const change = await deps.presence.setStatus(actor.projectId, actor.agentId, status);

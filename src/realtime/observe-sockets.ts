@@ -6,9 +6,21 @@ import type { Metrics } from '../http/metrics.js';
 /** The `event` label of a command no handler is registered for: its name is the client's, so unbounded. */
 export const UNKNOWN_EVENT = 'unknown';
 
-/** The logger for everything about one socket: every line carries `socketId` and `namespace`. */
+/** Each socket's logger, made on its first line: most sockets never log one (see socketLogger). */
+const loggers = new WeakMap<object, Logger>();
+
+/**
+ * The logger for everything about one socket: every line carries `socketId` and `namespace`.
+ * One per socket, made when first asked for (a pino child per socket at connect was memory and
+ * handshake time that idle sockets never used); `logger` is the app's, the same for every call.
+ */
 export function socketLogger(logger: Logger, socket: { id: string; nsp: { name: string } }): Logger {
-  return logger.child({ socketId: socket.id, namespace: socket.nsp.name });
+  let log = loggers.get(socket);
+  if (!log) {
+    log = logger.child({ socketId: socket.id, namespace: socket.nsp.name });
+    loggers.set(socket, log);
+  }
+  return log;
 }
 
 /** `OK`, or the error code of a `{ ok: false, error }` ack (a closed set: the server builds it). */
@@ -19,7 +31,7 @@ function resultCode(response: unknown): string {
 }
 
 /** Socket middleware: wraps the ack (the last argument of a packet) to see what the command answered. */
-function countCommands(socket: Socket, metrics: Metrics, log: Logger) {
+function countCommands(socket: Socket, metrics: Metrics, logger: Logger) {
   const namespace = socket.nsp.name;
   return (packet: unknown[], next: (err?: Error) => void) => {
     const [event] = packet;
@@ -35,7 +47,9 @@ function countCommands(socket: Socket, metrics: Metrics, log: Logger) {
     packet[packet.length - 1] = (...args: unknown[]) => {
       const code = resultCode(args[0]);
       metrics.socketCommand(namespace, event, code);
-      log.debug({ event, code, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'socket command');
+      if (logger.isLevelEnabled('debug')) {
+        socketLogger(logger, socket).debug({ event, code, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'socket command');
+      }
       (ack as (...a: unknown[]) => void)(...args);
     };
     next();
@@ -51,10 +65,11 @@ export function observeSockets(namespaces: Namespace[], logger: Logger, metrics:
   metrics.watchNamespaces(...namespaces.map((nsp) => ({ name: nsp.name, sockets: nsp.sockets })));
   for (const nsp of namespaces) {
     nsp.use((socket, next) => {
-      socket.use(countCommands(socket, metrics, socketLogger(logger, socket)));
+      socket.use(countCommands(socket, metrics, logger));
       next();
     });
     nsp.on('connection', (socket) => {
+      if (!logger.isLevelEnabled('debug')) return;
       const log = socketLogger(logger, socket);
       const { projectId, agentId, visitorId } = socket.data as { projectId?: string; agentId?: string; visitorId?: string };
       log.debug({ projectId, ...(agentId ? { agentId } : {}), ...(visitorId ? { visitorId } : {}) }, 'socket connected');

@@ -7,7 +7,7 @@ import { rateConversation, startConversation } from '../conversations/conversati
 import { listConversationsOfLead } from '../conversations/conversation.store.js';
 import type { Router } from '../routing/router.js';
 import { attributes, email, messageText, uuid } from '../validation.js';
-import { commandsOf } from './ack.js';
+import { commandsOf, type Register } from './ack.js';
 import { socketLogger } from './observe-sockets.js';
 import { registerConversationCommands } from './conversation-commands.js';
 import type { VisitorCommands } from './events.js';
@@ -63,9 +63,12 @@ async function joinLeadOfNow(socket: VisitorSocket, deps: Deps, joined: string |
 }
 
 function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
+  commandsOf<VisitorCommands>(socket, deps, (on) => defineCommands(on, socket, deps, notifier, router));
+}
+
+function defineCommands(on: Register<VisitorCommands>, socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
-  const on = commandsOf<VisitorCommands>(socket, socketLogger(deps.logger, socket), deps.limits.socketCommands());
 
   /** The lead now exists: this socket and every other tab of the visitor hear its events. */
   const joinLead = (leadId: string, created: boolean) => {
