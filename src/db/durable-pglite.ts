@@ -17,13 +17,79 @@ import { NodeFS } from '@electric-sql/pglite/nodefs';
 /** What the patched NODEFS needs to know about an open file. */
 interface NodefsStream {
   nfd: number;
+  /** Emscripten's node of the file: one per path while the file exists, shared by its streams. */
+  node: object;
 }
+type SetAttr = (target: any, attr: { size?: number }) => void;
 interface Nodefs {
-  stream_ops: { fsync?: (stream: NodefsStream) => number };
+  stream_ops: {
+    fsync?: (stream: NodefsStream) => number;
+    open(stream: NodefsStream): void;
+    write(stream: NodefsStream, buffer: Uint8Array, offset: number, length: number, position: number): number;
+    llseek(stream: NodefsStream, offset: number, whence: number): number;
+    setattr: SetAttr;
+  };
+  node_ops: { setattr: SetAttr };
   tryFSOperation<T>(f: () => T): T;
 }
 
-/** NodeFS whose streams fsync for real; counts the fsyncs so tests and operators can see them. */
+const SEEK_END = 2;
+
+/**
+ * PostgreSQL asks a file's size with lseek(SEEK_END) many times a batch (planning, extending a
+ * relation, the WAL), and NODEFS answers each with an fstat system call: 7% of the embedded
+ * server's CPU in the bench (issue 9). Every change to a file's size made by this process goes
+ * through NODEFS's write or setattr (ftruncate, and fallocate, which Emscripten turns into
+ * ftruncate), and no other process writes in DATA_DIR (it is locked), so the size is kept per
+ * file from the first fstat on: a write past the end grows it, a truncate sets it. Opening a file
+ * forgets it (O_TRUNC truncates behind NODEFS's back), and so do a failed write or truncate and
+ * a write whose position is not a number (not something Emscripten does).
+ */
+function cacheFileSizes(nodefs: Nodefs): void {
+  const sizes = new WeakMap<object, number>();
+  const ops = nodefs.stream_ops;
+  const { open, write, llseek, setattr: setStreamAttr } = ops;
+  const setNodeAttr = nodefs.node_ops.setattr;
+  ops.open = (stream) => {
+    sizes.delete(stream.node);
+    open(stream);
+  };
+  /** Runs a change to the file; if it fails, its size is no longer known for sure. */
+  const changing = <T>(node: object, change: () => T): T => {
+    try {
+      return change();
+    } catch (err) {
+      sizes.delete(node);
+      throw err;
+    }
+  };
+  ops.write = (stream, buffer, offset, length, position) => {
+    const written = changing(stream.node, () => write(stream, buffer, offset, length, position));
+    const known = sizes.get(stream.node);
+    if (typeof position !== 'number') sizes.delete(stream.node);
+    else if (known !== undefined && position + written > known) sizes.set(stream.node, position + written);
+    return written;
+  };
+  ops.llseek = (stream, offset, whence) => {
+    if (whence !== SEEK_END) return llseek(stream, offset, whence);
+    const known = sizes.get(stream.node);
+    if (known !== undefined && known + offset >= 0) return known + offset;
+    // The first time (or a negative result, whose error NODEFS raises): ask the file system.
+    const position = llseek(stream, offset, whence);
+    sizes.set(stream.node, position - offset);
+    return position;
+  };
+  ops.setattr = (stream: NodefsStream, attr) => {
+    changing(stream.node, () => setStreamAttr(stream, attr));
+    if (attr.size !== undefined) sizes.set(stream.node, attr.size);
+  };
+  nodefs.node_ops.setattr = (node: object, attr) => {
+    changing(node, () => setNodeAttr(node, attr));
+    if (attr.size !== undefined) sizes.set(node, attr.size);
+  };
+}
+
+/** NodeFS whose streams fsync for real (counted, so tests and operators can see them) and that knows its files' sizes. */
 class FsyncingNodeFS extends NodeFS {
   fsyncs = 0;
 
@@ -39,6 +105,7 @@ class FsyncingNodeFS extends NodeFS {
           this.fsyncs++;
           return 0;
         };
+        cacheFileSizes(nodefs);
       },
       ...(result.emscriptenOpts.preRun ?? []),
     ];

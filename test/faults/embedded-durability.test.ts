@@ -9,11 +9,14 @@
  * test/faults/durability-cost.bench.ts. Only in the embedded run (the other is about servers).
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { ack, ok, ownerWithProject } from '../support/clients.js';
 import { appOnFolder, send } from '../support/embedded-app.js';
 import { killAll, SocketPool, startServer, tempDataDir } from '../support/ops-fixtures.js';
 import type { ServerProcess } from '../support/spawn-server.js';
+import { openDatabase, type Database } from '../../src/db/connect.js';
 import { usingPostgres } from '../support/test-config.js';
 
 if (!usingPostgres()) {
@@ -73,6 +76,52 @@ if (!usingPostgres()) {
         expect(app.db.fsyncs()).to.equal(before);
       } finally {
         await app.close();
+      }
+    });
+
+    it("file sizes kept by the file layer (no fstat per lseek) match the disk as tables grow, shrink and are rewritten, and across a restart", async () => {
+      const dir = folder();
+      const pgdata = path.join(dir, 'pgdata');
+      /** What PostgreSQL believes each file's size is (lseek SEEK_END, answered by the kept size), beside the disk's. */
+      const sizes = async (db: Database, table: string) => {
+        const rows = (await db.knex.raw(`select pg_relation_filepath(c.oid) as file, pg_relation_size(c.oid) as size from pg_class c where c.relname in (?, ?)`, [table, `${table}_pkey`])).rows as { file: string; size: number }[];
+        expect(rows).to.have.length(2);
+        return rows.map((r) => ({ file: r.file, believed: Number(r.size), disk: fs.statSync(path.join(pgdata, r.file)).size }));
+      };
+      const matches = async (db: Database, table: string, what: string) => {
+        for (const r of await sizes(db, table)) expect(r.believed, `${what}: ${r.file}`).to.equal(r.disk);
+      };
+      let db = openDatabase({ kind: 'pglite', dataDir: pgdata });
+      try {
+        await db.knex.raw('create table sized (id int primary key, pad text)');
+        for (let round = 0; round < 5; round++) {
+          await db.knex.raw(`insert into sized select g, repeat('x', 200) from generate_series(?::int, ?::int) g`, [round * 4000 + 1, (round + 1) * 4000]);
+          await matches(db, 'sized', `after insert round ${round}`);
+        }
+        const grown = (await sizes(db, 'sized'))[0]!.disk;
+        // VACUUM truncates the empty pages at the end: the file shrinks under the kept size.
+        await db.knex.raw('delete from sized where id > 2000');
+        await db.knex.raw('vacuum sized');
+        await matches(db, 'sized', 'after delete + vacuum');
+        expect((await sizes(db, 'sized'))[0]!.disk).to.be.below(grown);
+        // VACUUM FULL writes new files; TRUNCATE too, then the table grows again.
+        await db.knex.raw('vacuum full sized');
+        await matches(db, 'sized', 'after vacuum full');
+        await db.knex.raw('truncate sized');
+        await matches(db, 'sized', 'after truncate');
+        await db.knex.raw(`insert into sized select g, repeat('y', 300) from generate_series(1, 3000) g`);
+        await matches(db, 'sized', 'after refill');
+      } finally {
+        await db.close();
+      }
+      db = openDatabase({ kind: 'pglite', dataDir: pgdata });
+      try {
+        await matches(db, 'sized', 'after a restart');
+        expect((await db.knex.raw(`select count(*)::int as n, min(pad) = max(pad) and min(pad) = repeat('y', 300) as same from sized`)).rows[0]).to.deep.equal({ n: 3000, same: true });
+        await db.knex.raw(`insert into sized select g, 'z' from generate_series(3001, 9000) g`);
+        await matches(db, 'sized', 'after growing again');
+      } finally {
+        await db.close();
       }
     });
 
