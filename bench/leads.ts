@@ -10,6 +10,9 @@ export interface LeadsResult {
   emailP99: number;
   searchP50: number;
   searchP99: number;
+  /** GET /healthz on the same server, timed the same way: what one request costs here with no query and no token. */
+  floorP50: number;
+  floorP99: number;
 }
 
 /** Adds leads to the tenant's project until it holds `total` (leads i: "Lead i", lead<i>@example.test). */
@@ -56,9 +59,14 @@ export async function measureLeads(url: string, tenant: Tenant, leads: number, s
     const page = await rest(url, 'GET', `${path}?email=LEAD${pick(i)}@example.test`, tenant.ownerToken);
     if (page.items?.length !== 1 && page.data?.length !== 1) throw new Error(`email lookup found ${JSON.stringify(page).slice(0, 200)}`);
   });
+  // The floor: the same client, server and loop, no token, no query (interleaved with nothing else).
+  const floor = await timed(samples, async () => {
+    const res = await fetch(`${url}/healthz`);
+    await res.text();
+  });
   const searches = await timed(samples, async (i) => {
     // A substring in the middle of the address: no prefix index can serve it.
     await rest(url, 'GET', `${path}?q=ad${pick(i)}@exa`, tenant.ownerToken);
   });
-  return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99) };
+  return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99), floorP50: percentile(floor, 50), floorP99: percentile(floor, 99) };
 }
