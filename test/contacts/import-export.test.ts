@@ -60,6 +60,12 @@ describe('leads export and import (CSV)', function () {
       externalId: 'crm-ana', tags: ['VIP', 'beta'], attributes,
     });
     await visitorLead(t, projectId, { fullname: 'Vera Visitor' });
+    // Her socket's arrival in the new lead writes lastSeenAt just after the ack: wait for it, or
+    // the export and the list below could be read on either side of that write.
+    for (let tries = 0; !(await allLeads(owner.token, projectId)).find((l) => l.fullname === 'Vera Visitor')?.lastSeenAt; tries++) {
+      expect(tries, 'lastSeenAt of the visitor lead').to.be.below(100);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 
     const res = await exportCsv(owner.token, projectId);
     expect(res.status).to.equal(200);
