@@ -1,5 +1,6 @@
 /** REST guards: who is calling (an agent's Bearer token) and what they are in the project. */
 import type { Request, RequestHandler, Response } from 'express';
+import type { RouteAwareGuard } from './documented-router.js';
 import { validate as isUuid } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -15,44 +16,23 @@ export interface AgentLocals {
   membership?: Membership;
 }
 
-/** The handlers requireMember made: requireAgent looks for one later on the same route. */
+/** The handlers requireMember made: requireAgent looks for one after it on each route. */
 const memberGuards = new WeakSet<object>();
-
-interface RouteStack {
-  stack?: readonly { handle?: unknown }[];
-}
-
-/**
- * Whether a requireMember guard runs after `guard` on the route serving `req` (Express keeps a
- * route's handlers in `req.route.stack`; DocumentedRouter puts every guard there). Decided once
- * per route. Anything unexpected answers false: the agent is then checked on its own.
- */
-function memberGuardFollows(req: Request, guard: RequestHandler, known: WeakMap<object, boolean>): boolean {
-  const route = req.route as RouteStack | undefined;
-  if (!route || !Array.isArray(route.stack)) return false;
-  let follows = known.get(route);
-  if (follows === undefined) {
-    const at = route.stack.findIndex((layer) => layer.handle === guard);
-    follows = at >= 0 && route.stack.slice(at + 1).some((layer) => typeof layer.handle === 'function' && memberGuards.has(layer.handle));
-    known.set(route, follows);
-  }
-  return follows;
-}
 
 /**
  * The caller is an agent: a valid token whose agent still exists (a deleted account's tokens
  * are UNAUTHENTICATED, as on sockets). A browser page of a foreign origin is refused even with
  * a token (FORBIDDEN): the agent side answers its own origin and CORS_ORIGINS only (CSRF).
  *
- * On a route where requireMember follows, the agent's existence is left to requireMember's
- * query (one round trip for agent, project and membership instead of three); it checks it
- * first, so the answer is the same UNAUTHENTICATED (a guard between the two must not act on
- * res.locals.agentId: it is not yet known to exist). Nothing is cached: a deleted agent or a
- * removed member is refused on the next request, on every process.
+ * On a route where requireMember follows (DocumentedRouter asks `onRoute` when it registers the
+ * route), the agent's existence is left to requireMember's query (one round trip for agent,
+ * project and membership instead of three); it checks it first, so the answer is the same
+ * UNAUTHENTICATED (a guard between the two must not act on res.locals.agentId: it is not yet
+ * known to exist). Nothing is cached: a deleted agent or a removed member is refused on the next
+ * request, on every process.
  */
-export function requireAgent(deps: Deps): RequestHandler {
-  const known = new WeakMap<object, boolean>();
-  const guard: RequestHandler = async (req, res, next) => {
+export function requireAgent(deps: Deps): RouteAwareGuard {
+  const guard = (checkExistence: boolean): RequestHandler => async (req, res, next) => {
     if (!isAllowedAgentOrigin(req.get('origin'), req.get('host'), deps.config.corsOrigins)) {
       throw new AppError('FORBIDDEN', 'This origin may not call the agent API.');
     }
@@ -65,11 +45,13 @@ export function requireAgent(deps: Deps): RequestHandler {
       return;
     }
     const { agentId } = await deps.tokens.verifyAgent(match[1]);
-    if (!memberGuardFollows(req, guard, known) && !(await agentExists(deps, agentId))) throw agentGone();
+    if (checkExistence && !(await agentExists(deps, agentId))) throw agentGone();
     res.locals.agentId = agentId;
     next();
   };
-  return guard;
+  const alone = guard(true);
+  const beforeMember = guard(false);
+  return Object.assign(alone, { onRoute: (after: readonly RequestHandler[]) => (after.some((handler) => memberGuards.has(handler)) ? beforeMember : alone) });
 }
 
 const agentGone = () => new AppError('UNAUTHENTICATED', 'This agent no longer exists.');

@@ -61,6 +61,20 @@ export interface RouteInput<Q, B> {
 
 export type RouteHandler<Q, B> = (req: Request, res: Response, input: RouteInput<Q, B>) => Promise<void> | void;
 
+/**
+ * A guard that takes another form on a route depending on the guards after it there, decided
+ * once when the route is registered (requireAgent leaves the agent's existence to a requireMember
+ * that follows: see src/http/authenticate.ts).
+ */
+export interface RouteAwareGuard extends RequestHandler {
+  onRoute(after: readonly RequestHandler[]): RequestHandler;
+}
+
+const isRouteAware = (guard: RequestHandler): guard is RouteAwareGuard => typeof (guard as Partial<RouteAwareGuard>).onRoute === 'function';
+
+/** The route's guards in order, each route-aware one in the form it takes before the others. */
+const onRoute = (guards: readonly RequestHandler[]) => guards.map((guard, at) => (isRouteAware(guard) ? guard.onRoute(guards.slice(at + 1)) : guard));
+
 const isZod = (value: unknown): value is z.ZodType => typeof (value as { safeParse?: unknown } | undefined)?.safeParse === 'function';
 
 export class DocumentedRouter {
@@ -105,7 +119,7 @@ export class DocumentedRouter {
       res.locals.routeScope = spec.scope;
       next();
     };
-    this.router[spec.method](spec.path, declareScope, ...this.guards, ...guards, async (req: Request, res: Response) => {
+    this.router[spec.method](spec.path, declareScope, ...onRoute([...this.guards, ...guards]), async (req: Request, res: Response) => {
       const query = (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>;
       const body = (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'];
       await handler(req, res, { query, body });
