@@ -24,10 +24,20 @@ const sockets = (pairs: Pair[]) => pairs.flatMap((p) => [p.visitor, p.agent]);
 const chatLine = (name: string, r: ChatResult) =>
   say(`${name}: ${fmt(r.perSecond, 0)} msg/s (${r.messages} in ${fmt(r.seconds)} s), visitor→agent p50 ${fmt(r.deliveredP50)} ms p99 ${fmt(r.deliveredP99)} ms, ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms, errors ${r.errors}, undelivered ${r.undelivered}`);
 
+/**
+ * Before each measured chat phase, relay and Pingstreams alike: the same pairs exchange a tenth
+ * of the messages, unmeasured, so that the figures are those of warm code (JIT, connection pool,
+ * plans), not of a process's first seconds (the idle phase has its warm-up round too).
+ */
+async function warmUp(pairs: Pair[]): Promise<void> {
+  await runChat(pairs, Math.max(1, Math.ceil(options.messages / 10)));
+}
+
 async function relayChat(label: string): Promise<ChatResult> {
   const relay = await spawnRelay();
   try {
     const pairs = await relayPairs(relay.url, options.conversations);
+    await warmUp(pairs);
     const cpuBefore = cpuMicrosOf(relay.pid);
     const result = await runChat(pairs, options.messages);
     const cpu = (cpuMicrosOf(relay.pid) - cpuBefore) / result.messages;
@@ -60,6 +70,7 @@ const storedLabel = (kind: string) => `${kind} (${count(options.stored)} stored 
 async function serverChat(server: ServerUnderTest, label: string = server.kind): Promise<ServerFigures> {
   const tenant = await newTenant(server.url);
   const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
+  await warmUp(pairs);
   const before = await readBatchSize(server.url);
   const cpuBefore = cpuMicrosOf(server.pid);
   const chat = await runChat(pairs, options.messages);
