@@ -1,12 +1,12 @@
 /** REST guards: who is calling (an agent's Bearer token) and what they are in the project. */
 import type { Request, RequestHandler, Response } from 'express';
-import type { RouteAwareGuard } from './documented-router.js';
 import { validate as isUuid } from 'uuid';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { findAgentById } from '../auth/agent.store.js';
 import { findAccess, type Membership, type Role } from '../projects/member.store.js';
 import { projectExists } from '../projects/project.store.js';
+import type { RouteAwareGuard } from './documented-router.js';
 import { isAllowedAgentOrigin } from './origin.js';
 import { findApiKeyByToken, type ApiKeyCaller } from '../integrations/api-key.store.js';
 import { API_KEY_PREFIX } from '../integrations/scopes.js';
