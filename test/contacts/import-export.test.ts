@@ -29,6 +29,19 @@ describe('leads export and import (CSV)', function () {
   const importCsv = (token: string, projectId: string, csv: string, contentType = 'text/csv') =>
     api(t.url, 'POST', `${leadsPath(projectId)}/import`, { token, rawBody: csv, headers: { 'content-type': contentType } });
 
+  /**
+   * A visitor's lead, once its lastSeenAt is written: the socket's arrival in the new lead writes
+   * it just after lead:update's ack (visitor presence), so a test comparing two reads of the
+   * leads could otherwise see it on either side of that write.
+   */
+  async function settledVisitorLead(token: string, projectId: string, fields: Record<string, unknown>) {
+    const { lead } = await visitorLead(t, projectId, fields);
+    for (let tries = 0; !(await allLeads(token, projectId)).find((l) => l.id === lead.id)?.lastSeenAt; tries++) {
+      expect(tries, 'lastSeenAt of the visitor lead').to.be.below(100);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Every lead the list shows (newest first), page after page. */
   async function allLeads(token: string, projectId: string, query = ''): Promise<any[]> {
     const leads: any[] = [];
@@ -59,13 +72,7 @@ describe('leads export and import (CSV)', function () {
       fullname: 'Ana Lima', firstName: 'Ana', lastName: 'Lima', email: 'ana@example.com', phone: '555 0100',
       externalId: 'crm-ana', tags: ['VIP', 'beta'], attributes,
     });
-    await visitorLead(t, projectId, { fullname: 'Vera Visitor' });
-    // Her socket's arrival in the new lead writes lastSeenAt just after the ack: wait for it, or
-    // the export and the list below could be read on either side of that write.
-    for (let tries = 0; !(await allLeads(owner.token, projectId)).find((l) => l.fullname === 'Vera Visitor')?.lastSeenAt; tries++) {
-      expect(tries, 'lastSeenAt of the visitor lead').to.be.below(100);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await settledVisitorLead(owner.token, projectId, { fullname: 'Vera Visitor' });
 
     const res = await exportCsv(owner.token, projectId);
     expect(res.status).to.equal(200);
@@ -131,7 +138,7 @@ describe('leads export and import (CSV)', function () {
     for (const body of hostile) await createLead(owner.token, projectId, body);
     const verified = await createLead(owner.token, projectId, { fullname: 'Ida Identified', externalId: 'sub-ida', email: 'ida@example.com' });
     await markVerified(verified.id);
-    await visitorLead(t, projectId, { fullname: 'Vera Visitor', email: 'vera@example.com' });
+    await settledVisitorLead(owner.token, projectId, { fullname: 'Vera Visitor', email: 'vera@example.com' });
     const before = await allLeads(owner.token, projectId);
 
     const first = await exportCsv(owner.token, projectId);
