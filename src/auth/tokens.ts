@@ -104,5 +104,4 @@ export class Tokens {
       return null;
     }
   }
-
 }

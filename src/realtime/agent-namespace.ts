@@ -39,7 +39,7 @@ export function registerAgentNamespace(nsp: AgentNamespace, deps: Deps, notifier
     void socket.join([rooms.projectAgents(projectId), rooms.agent(projectId, agentId)]);
     trackPresence(socket, deps, notifier, router);
     disconnectAt(socket, tokenExpiresAt * 1000);
-    registerCommands(socket, deps, notifier, router);
+    commandsOf<AgentCommands>(socket, deps, (on) => registerCommands(on, socket, deps, notifier, router));
   });
 }
 
@@ -80,11 +80,8 @@ function trackPresence(socket: AgentSocket, deps: Deps, notifier: Notifier, rout
   });
 }
 
-function registerCommands(socket: AgentSocket, deps: Deps, notifier: Notifier, router: Router): void {
-  commandsOf<AgentCommands>(socket, deps, (on) => defineCommands(on, socket, deps, notifier, router));
-}
-
-function defineCommands(on: Register<AgentCommands>, socket: AgentSocket, deps: Deps, notifier: Notifier, router: Router): void {
+/** The socket's commands, defined by commandsOf on its first command. */
+function registerCommands(on: Register<AgentCommands>, socket: AgentSocket, deps: Deps, notifier: Notifier, router: Router): void {
   const knex = deps.db.knex;
   const actor: AgentActor = { type: 'agent', projectId: socket.data.projectId, agentId: socket.data.agentId };
 

@@ -40,7 +40,7 @@ export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, noti
     const { session } = socket.data;
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
-    registerCommands(socket, deps, notifier, router);
+    commandsOf<VisitorCommands>(socket, deps, (on) => registerCommands(on, socket, deps, notifier, router));
     if (!isMintedSession(session)) void joinLeadOfNow(socket, deps, session.leadId);
   });
 }
@@ -62,11 +62,8 @@ async function joinLeadOfNow(socket: VisitorSocket, deps: Deps, joined: string |
   }
 }
 
-function registerCommands(socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
-  commandsOf<VisitorCommands>(socket, deps, (on) => defineCommands(on, socket, deps, notifier, router));
-}
-
-function defineCommands(on: Register<VisitorCommands>, socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
+/** The socket's commands, defined by commandsOf on its first command. */
+function registerCommands(on: Register<VisitorCommands>, socket: VisitorSocket, deps: Deps, notifier: Notifier, router: Router): void {
   const knex = deps.db.knex;
   const actor: VisitorActor = { type: 'visitor', projectId: socket.data.projectId, visitorId: socket.data.visitorId };
 
