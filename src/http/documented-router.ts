@@ -117,6 +117,8 @@ export class DocumentedRouter {
     this.docs.push({ ...spec, fullPath, tag: this.tag, authenticated: this.authenticated });
     const declareScope: RequestHandler = (_req, res, next) => {
       res.locals.routeScope = spec.scope;
+      // For the access line and the metrics (request-log.ts).
+      res.locals.routeTemplate = fullPath;
       next();
     };
     this.router[spec.method](spec.path, declareScope, ...onRoute([...this.guards, ...guards]), async (req: Request, res: Response) => {

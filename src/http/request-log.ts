@@ -69,7 +69,9 @@ export function requestLog(logger: Logger, metrics: Metrics, routers: () => read
     const path = req.path;
     res.once('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = routeOf(req.method, path);
+      // The documented route that answered said its template; only requests that none reached (404s,
+      // bodies refused before routing) are matched here, against every route.
+      const route = (res.locals.routeTemplate as string | undefined) ?? routeOf(req.method, path);
       metrics.httpRequest(req.method, route, res.statusCode, seconds);
       const line = {
         method: req.method,
