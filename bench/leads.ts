@@ -1,6 +1,7 @@
 /** Email lookup and substring search over a project's leads, bulk-loaded with generate_series, through the REST API. */
+import http from 'node:http';
 import pg from 'pg';
-import { rest, type Tenant } from './clients.js';
+import type { Tenant } from './clients.js';
 import { percentile } from './stats.js';
 
 export interface LeadsResult {
@@ -51,22 +52,70 @@ async function timed(samples: number, run: (i: number) => Promise<void>): Promis
   return times;
 }
 
-/** p50/p99 of GET …/leads?email= (exact) and ?q= (substring), one request at a time. */
+/**
+ * GET one path over one kept-alive connection (node:http), and its body as JSON.
+ *
+ * Not fetch: undici's fetch spends enough in the load generator (WHATWG streams, and the garbage
+ * they leave) that a bare node:http server behind it showed a p99 of 1.2–2.3 ms, against
+ * 0.4 ms behind this client (bench/leads.ts's history in docs/performance.md).
+ */
+function getter(url: string): { get(path: string, token?: string): Promise<any>; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    get: (path, token) =>
+      new Promise((resolve, reject) => {
+        const headers: http.OutgoingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
+        http
+          .get(url + path, { agent, headers }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => {
+              if ((res.statusCode ?? 0) >= 300) reject(new Error(`GET ${path}: ${res.statusCode} ${body}`));
+              else resolve(body ? JSON.parse(body) : null);
+            });
+            res.on('error', reject);
+          })
+          .on('error', reject);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/** Unmeasured requests before each measured series: 1,000 of each lookup and of /healthz, 100 substring searches. */
+export const WARM_UP = { lookups: 1_000, searches: 100 };
+
+/**
+ * p50/p99 of GET …/leads?email= (exact) and ?q= (substring), one request at a time, after a
+ * warm-up. Measured on a fresh server, the first few thousand requests ran 1.5–3× slower than the
+ * later ones (JIT): the warm-up makes the figures those of a server that has been serving, as
+ * the chat phases' warm-up does. It looks up other leads than the measured ones, so that none of
+ * the measured rows is in PostgreSQL's cache because of it.
+ */
 export async function measureLeads(url: string, tenant: Tenant, leads: number, samples: number): Promise<Omit<LeadsResult, 'loadSeconds'>> {
   const path = `/v1/projects/${tenant.projectId}/leads`;
   const pick = (i: number) => 1 + ((i * 7919) % leads);
-  const emails = await timed(samples, async (i) => {
-    const page = await rest(url, 'GET', `${path}?email=LEAD${pick(i)}@example.test`, tenant.ownerToken);
-    if (page.items?.length !== 1 && page.data?.length !== 1) throw new Error(`email lookup found ${JSON.stringify(page).slice(0, 200)}`);
-  });
-  // The floor: the same client, server and loop, no token, no query (interleaved with nothing else).
-  const floor = await timed(samples, async () => {
-    const res = await fetch(`${url}/healthz`);
-    await res.text();
-  });
-  const searches = await timed(samples, async (i) => {
-    // A substring in the middle of the address: no prefix index can serve it.
-    await rest(url, 'GET', `${path}?q=ad${pick(i)}@exa`, tenant.ownerToken);
-  });
-  return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99), floorP50: percentile(floor, 50), floorP99: percentile(floor, 99) };
+  const client = getter(url);
+  const lookup = async (i: number) => {
+    const page = await client.get(`${path}?email=LEAD${pick(i)}@example.test`, tenant.ownerToken);
+    if (page.data?.length !== 1) throw new Error(`email lookup found ${JSON.stringify(page).slice(0, 200)}`);
+  };
+  // A substring in the middle of the address: no prefix index can serve it.
+  const search = (i: number) => client.get(`${path}?q=ad${pick(i)}@exa`, tenant.ownerToken);
+  // The floor: the same client, server and connection, no token, no query.
+  const floor = () => client.get('/healthz');
+  try {
+    const unmeasured = (i: number) => samples + i;
+    for (let i = 0; i < WARM_UP.lookups; i++) {
+      await lookup(unmeasured(i));
+      await floor();
+    }
+    for (let i = 0; i < WARM_UP.searches; i++) await search(unmeasured(i));
+    const emails = await timed(samples, lookup);
+    const floors = await timed(samples, floor);
+    const searches = await timed(samples, search);
+    return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99), floorP50: percentile(floors, 50), floorP99: percentile(floors, 99) };
+  } finally {
+    client.close();
+  }
 }

@@ -16,7 +16,7 @@ export interface BenchOptions {
 export const ALL_PHASES = ['relay', 'postgres', 'embedded', 'stored', 'idle', 'leads'];
 
 const USAGE = `npm run bench -- [--quick] [--phases=${ALL_PHASES.join(',')}] [--conversations=100] [--messages=300]
-                   [--stored=1000000] [--idle=10000] [--leads=1000,1000000] [--samples=200] [--cpu-prof]
+                   [--stored=1000000] [--idle=10000] [--leads=1000,1000000] [--samples=1000] [--cpu-prof]
   stored: after the postgres and/or embedded chat phase (select one of them too), load --stored
           messages into the same database and run that chat phase again (--quick: 50,000)
   PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)`;
@@ -46,7 +46,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     idle: num('idle', 10_000, 500),
     stored: num('stored', 1_000_000, 50_000),
     leads: (flags.get('leads') ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number),
-    samples: num('samples', 200, 50),
+    samples: num('samples', 1_000, 100),
     pgUrl: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     cpuProf: flags.has('cpu-prof'),
