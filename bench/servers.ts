@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const JWT_SECRET = 'pingstreams-bench-secret-0123456789abcdefghijklmnop';
+/** How much of a spawned process's output is kept for error messages. */
+const KEEP_BYTES = 20_000;
 
 export interface Spawned {
   url: string;
@@ -21,18 +23,27 @@ export function spawnNode(script: string, env: Record<string, string | undefined
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000));
+  // What it printed last, for error messages: chunks kept as they come (a request's access line
+  // is one), joined only when asked. Re-slicing one string per chunk cost the load generator
+  // 20 KB of garbage per REST request, in the same process that times the requests.
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const keep = (chunk: Buffer) => {
+    chunks.push(chunk);
+    kept += chunk.length;
+    while (kept - chunks[0]!.length >= KEEP_BYTES) kept -= chunks.shift()!.length;
+  };
+  const printed = () => Buffer.concat(chunks).toString().slice(-KEEP_BYTES);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} did not start:\n${out}`));
+      reject(new Error(`${script} did not start:\n${printed()}`));
     }, 120_000);
     child.stderr!.on('data', keep);
     child.stdout!.on('data', (chunk: Buffer) => {
       keep(chunk);
-      const match = /"msg":"listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+      const match = /"msg":"listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"listening"/.exec(printed());
       if (!match) return;
       clearTimeout(timer);
       const port = Number(match[1] ?? match[2]);
@@ -42,7 +53,7 @@ export function spawnNode(script: string, env: Record<string, string | undefined
       resolve({
         url: `http://127.0.0.1:${port}`,
         pid: child.pid!,
-        tail: () => out,
+        tail: printed,
         async stop() {
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -53,7 +64,7 @@ export function spawnNode(script: string, env: Record<string, string | undefined
     });
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited before listening:\n${out}`));
+      reject(new Error(`${script} exited before listening:\n${printed()}`));
     });
   });
 }
