@@ -97,6 +97,18 @@ export class WidgetPage {
 }
 
 /** An agent's socket that reconnects by itself (as a console would), to `url` (which may restart). */
+/**
+ * Until the project's agents list shows this owner online. With Redis, presence is written just
+ * after the agent socket connects: until then auto routing would queue a new conversation
+ * instead of handing it to this agent.
+ */
+export async function untilOnline(url: string, owner: { token: string; agent: { id: string } }, projectId: string): Promise<void> {
+  await waitUntil(async () => {
+    const members = await api(url, 'GET', `/v1/projects/${projectId}/agents`, { token: owner.token });
+    return members.body.data?.some((m: { id: string; presence: string }) => m.id === owner.agent.id && m.presence === 'online') === true;
+  }, 'the agent to be online');
+}
+
 export async function agentSocket(url: string, token: string, projectId: string): Promise<Socket> {
   const socket = io(`${url}/agent`, { auth: { token, projectId }, transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 1_000 });
   // A server shutting down closes sockets on purpose, and socket.io then stays away: come back anyway.
@@ -196,12 +208,7 @@ export function widgetSuite() {
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
       }
       const agent = suite.track(await agentSocket(suite.t.url, owner.token, projectId));
-      // With Redis, presence is written just after the connect: until then routing would queue
-      // the conversation instead of handing it to this agent.
-      await waitUntil(async () => {
-        const members = await api(suite.t.url, 'GET', `/v1/projects/${projectId}/agents`, { token: owner.token });
-        return members.body.data?.some((m: { id: string; presence: string }) => m.id === owner.agent.id && m.presence === 'online') === true;
-      }, 'the agent to be online');
+      await untilOnline(suite.t.url, owner, projectId);
       return { owner, projectId, agent };
     },
     /** A new browser context on `url`, with the chat opened. */

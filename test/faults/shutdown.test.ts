@@ -117,6 +117,9 @@ describe('graceful shutdown (SIGTERM) with sends in flight', function () {
       // lock goes. (The defect: the sockets closed at once, the flush stored all 50, none acked.)
       const lock = await holdConversationLock(dbUrl, conversation.id);
       sends = pipelined(visitor.socket, conversation.id, 50, 'in flight');
+      // The server reads a socket's commands in order: once a read sent after the 50 has
+      // answered (reads do not wait for the row lock), all 50 arrived before the signal.
+      await ok(visitor.socket, 'message:list', { conversationId: conversation.id });
       await lock.untilWaitedOn();
       signalledAt = Date.now();
       const exited = victim.stop();
