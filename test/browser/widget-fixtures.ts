@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { createApp } from '../../src/app.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { ensurePagesBuilt, launchBrowser } from '../support/browser.js';
-import { api, ok, ownerWithProject, sleep } from '../support/clients.js';
+import { api, ok, ownerWithProject, sleep, untilPresence } from '../support/clients.js';
 import { sharedDatabase } from '../support/root-hooks.js';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { testConfig } from '../support/test-config.js';
@@ -97,18 +97,6 @@ export class WidgetPage {
 }
 
 /** An agent's socket that reconnects by itself (as a console would), to `url` (which may restart). */
-/**
- * Until the project's agents list shows this owner online. With Redis, presence is written just
- * after the agent socket connects: until then auto routing would queue a new conversation
- * instead of handing it to this agent.
- */
-export async function untilOnline(url: string, owner: { token: string; agent: { id: string } }, projectId: string): Promise<void> {
-  await waitUntil(async () => {
-    const members = await api(url, 'GET', `/v1/projects/${projectId}/agents`, { token: owner.token });
-    return members.body.data?.some((m: { id: string; presence: string }) => m.id === owner.agent.id && m.presence === 'online') === true;
-  }, 'the agent to be online');
-}
-
 export async function agentSocket(url: string, token: string, projectId: string): Promise<Socket> {
   const socket = io(`${url}/agent`, { auth: { token, projectId }, transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 1_000 });
   // A server shutting down closes sockets on purpose, and socket.io then stays away: come back anyway.
@@ -208,7 +196,7 @@ export function widgetSuite() {
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
       }
       const agent = suite.track(await agentSocket(suite.t.url, owner.token, projectId));
-      await untilOnline(suite.t.url, owner, projectId);
+      await untilPresence(suite.t.url, owner.token, projectId, owner.agent.id, 'online', UI_TIMEOUT_MS);
       return { owner, projectId, agent };
     },
     /** A new browser context on `url`, with the chat opened. */

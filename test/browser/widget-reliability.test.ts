@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { browserTestsEnabled } from '../support/browser.js';
-import { api, collect, nextEvent, ok, ownerWithProject, sleep } from '../support/clients.js';
-import { agentSays, agentSocket, appOnPort, UI_TIMEOUT_MS, untilOnline, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
+import { api, collect, nextEvent, ok, ownerWithProject, sleep, untilPresence } from '../support/clients.js';
+import { agentSays, agentSocket, appOnPort, UI_TIMEOUT_MS, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
 
 if (browserTestsEnabled()) {
   describe('widget: nothing lost, nothing repeated', function () {
@@ -121,7 +121,7 @@ if (browserTestsEnabled()) {
       try {
         const { owner, projectId } = await ownerWithProject(app.url);
         agent = await agentSocket(app.url, owner.token, projectId);
-        await untilOnline(app.url, owner, projectId);
+        await untilPresence(app.url, owner.token, projectId, owner.agent.id, 'online', UI_TIMEOUT_MS);
         const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
         const widget = await openWidget(`${app.url}/demo?projectId=${projectId}`);
         await widget.startChat('Rita Restart', 'rita@example.test');

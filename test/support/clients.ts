@@ -98,3 +98,18 @@ export function collect<T = any>(socket: Socket, event: string): T[] {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Until the project's agents list (as its owner sees it) shows `agentId` with this presence.
+ * With Redis, presence is written just after an agent socket connects: until then auto routing
+ * would queue a new conversation instead of handing it to that agent.
+ */
+export async function untilPresence(url: string, ownerToken: string, projectId: string, agentId: string, status: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const members = await api(url, 'GET', `/v1/projects/${projectId}/agents`, { token: ownerToken });
+    if (members.body.data?.some((m: { id: string; presence: string }) => m.id === agentId && m.presence === status)) return;
+    if (Date.now() > deadline) throw new Error(`agent ${agentId} never became ${status}`);
+    await sleep(25);
+  }
+}

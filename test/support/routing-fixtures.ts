@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import type { TestApp } from './start-app.js';
-import { addAgent, api, ok, sleep, type AgentAccount } from './clients.js';
+import { addAgent, api, ok, sleep, untilPresence as untilPresenceOf, type AgentAccount } from './clients.js';
 import { QUIET_MS, until } from './chat-fixtures.js';
 
 /**
@@ -44,13 +44,7 @@ export function routingClients(t: TestApp) {
   };
   const members = async (p: RoutedProject) => (await api(t.url, 'GET', `/v1/projects/${p.projectId}/agents`, { token: p.owner.token })).body.data as any[];
   const openOf = async (p: RoutedProject, agentId: string) => (await members(p)).find((m) => m.id === agentId).openConversations as number;
-  const untilPresence = async (p: RoutedProject, agentId: string, status: string) => {
-    const deadline = Date.now() + 15_000;
-    while ((await members(p)).find((m) => m.id === agentId)?.presence !== status) {
-      if (Date.now() > deadline) throw new Error(`agent ${agentId} never became ${status}`);
-      await sleep(25);
-    }
-  };
+  const untilPresence = (p: RoutedProject, agentId: string, status: string) => untilPresenceOf(t.url, p.owner.token, p.projectId, agentId, status);
   /** A new member (a plain agent unless told), connected and online, optionally with its own capacity. */
   const onlineAgent = async (p: RoutedProject, maxConcurrent?: number, role: 'agent' | 'admin' = 'agent') => {
     const account = await addAgent(t.url, p.owner.token, p.projectId, role);
