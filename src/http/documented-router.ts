@@ -115,13 +115,13 @@ export class DocumentedRouter {
     const guards = rest as RequestHandler[];
     const fullPath = (this.mount + (spec.path === '/' ? '' : spec.path)) || '/';
     this.docs.push({ ...spec, fullPath, tag: this.tag, authenticated: this.authenticated });
-    const declareScope: RequestHandler = (_req, res, next) => {
+    const declareRoute: RequestHandler = (_req, res, next) => {
       res.locals.routeScope = spec.scope;
       // For the access line and the metrics (request-log.ts).
       res.locals.routeTemplate = fullPath;
       next();
     };
-    this.router[spec.method](spec.path, declareScope, ...onRoute([...this.guards, ...guards]), async (req: Request, res: Response) => {
+    this.router[spec.method](spec.path, declareRoute, ...onRoute([...this.guards, ...guards]), async (req: Request, res: Response) => {
       const query = (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>;
       const body = (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'];
       await handler(req, res, { query, body });
