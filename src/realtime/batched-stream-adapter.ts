@@ -5,30 +5,38 @@
  * @socket.io/redis-streams-adapter XADDs every broadcast on its own and delivers locally only
  * once Redis has answered: under chat load that was two XADDs per message (one per namespace),
  * each read back and decoded by every process, and a Redis round trip added to every local
- * delivery. Here `doPublish` queues the encoded message and answers at once; everything queued
- * in one turn of the event loop leaves as one entry (in order), which the readers unpack and
- * hand to the adapter one by one, exactly as if they had come as separate entries.
+ * delivery. Here `doPublish` queues the message and answers at once; everything queued in one
+ * turn of the event loop leaves as one entry (in order), which the readers unpack and hand to
+ * the adapter one by one, exactly as if they had come as separate entries.
+ *
+ * Each message is encoded once, by the library's own `encode`, when it is published (what the
+ * stream carries is what was emitted at that moment). The entry's `data` is a JSON array of
+ * `{"type":…,"data":…}` built around those encodings, not a JSON string of JSON strings: a
+ * reader parses an entry once and gets every message whole.
  *
  * Ordering is kept where it was promised: per namespace, what one process publishes is read by
  * the others in publish order (one queue, flushed in order, one stream). Ephemeral messages
- * (broadcasts with acks, server-side emits, fetchSockets) still go through Redis pub/sub at once.
- * A failed XADD is logged and dropped, as the library does: the local sockets already have it.
+ * (broadcasts with acks, server-side emits, fetchSockets) still go through Redis pub/sub at once,
+ * and a message whose data holds binary (which the library sends as msgpack) leaves on its own,
+ * after what was queued before it. A failed XADD is logged and dropped, as the library does: the
+ * local sockets already have it.
  *
- * Every process of a deployment must run this code: a process without it would ignore the
- * batch entries (their type is not a number).
+ * Every process of a deployment must run this code: a process without it would drop the batch
+ * entries (their type is not a number).
  */
 import type { Namespace } from 'socket.io';
-import { MessageType, type ClusterAdapter } from 'socket.io-adapter';
+import { MessageType, type ClusterAdapter, type ClusterMessage } from 'socket.io-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** The type of a stream entry holding several adapter messages (the library's types are numbers). */
-const BATCH = 'batch';
+const BATCH = 'json-batch';
 /** Entries stay small enough for Redis and for one reader's turn. */
 const MAX_PER_ENTRY = 1_000;
 /** The library's MAXLEN (approximate trim). */
 const MAX_LEN = 10_000;
 
+/** A stream entry's fields, as the library writes and reads them. */
 interface RawMessage {
   uid: string;
   nsp: string;
@@ -39,16 +47,20 @@ interface RawMessage {
 /** What this file uses of the library's (untyped) RedisStreamsAdapter. */
 interface StreamsAdapter {
   uid: string;
-  doPublish(message: { type: number; data?: unknown }): Promise<string>;
-  encode(message: { type: number; data?: unknown }): RawMessage;
+  doPublish(message: ClusterMessage): Promise<string>;
+  encode(message: ClusterMessage): RawMessage;
   onRawMessage(raw: RawMessage, offset: string): void;
+  onMessage(message: ClusterMessage, offset: string): void;
 }
 
 /** The library's isEphemeral: these go through pub/sub rather than the stream. */
-const isEphemeral = (message: { type: number; data?: { requestId?: unknown } }) =>
-  (message.type === MessageType.BROADCAST && message.data?.requestId !== undefined) ||
+const isEphemeral = (message: ClusterMessage) =>
+  (message.type === MessageType.BROADCAST && message.data.requestId !== undefined) ||
   message.type === MessageType.SERVER_SIDE_EMIT ||
   message.type === MessageType.FETCH_SOCKETS;
+
+/** The library encodes data as JSON (an object) unless it holds binary, which it sends as base64 msgpack. */
+const isJsonData = (data: string | undefined) => data === undefined || data.startsWith('{');
 
 export type AdapterFactory = (nsp: Namespace) => ClusterAdapter;
 
@@ -59,7 +71,9 @@ export function batchedStreamPublishing(factory: AdapterFactory, redis: Redis, s
     const streams = adapter as unknown as StreamsAdapter;
     const publishNow = streams.doPublish.bind(streams);
     const unpackOne = streams.onRawMessage.bind(streams);
-    let queued: RawMessage[] = [];
+    const deliver = streams.onMessage.bind(streams);
+    /** Each message as the JSON text of `{"type":…,"data":…}`. */
+    let queued: string[] = [];
     let scheduled = false;
 
     const flush = () => {
@@ -68,16 +82,21 @@ export function batchedStreamPublishing(factory: AdapterFactory, redis: Redis, s
       queued = [];
       for (let i = 0; i < messages.length; i += MAX_PER_ENTRY) {
         const chunk = messages.slice(i, i + MAX_PER_ENTRY);
-        const fields = chunk.length === 1 ? chunk[0]! : { uid: streams.uid, nsp: nsp.name, type: BATCH, data: JSON.stringify(chunk) };
-        const args: (string | number)[] = [streamName, 'MAXLEN', '~', MAX_LEN, '*'];
-        for (const [key, value] of Object.entries(fields)) if (value !== undefined) args.push(key, value);
-        redis.xadd(...(args as [string])).catch((err: Error) => logger.debug({ err: err.message, nsp: nsp.name, messages: chunk.length }, 'adapter publish failed; delivered locally only'));
+        redis
+          .xadd(streamName, 'MAXLEN', '~', MAX_LEN, '*', 'uid', streams.uid, 'nsp', nsp.name, 'type', BATCH, 'data', `[${chunk.join(',')}]`)
+          .catch((err: Error) => logger.debug({ err: err.message, nsp: nsp.name, messages: chunk.length }, 'adapter publish failed; delivered locally only'));
       }
     };
 
     streams.doPublish = (message) => {
-      if (isEphemeral(message as { type: number; data?: { requestId?: unknown } })) return publishNow(message);
-      queued.push(streams.encode(message));
+      if (isEphemeral(message)) return publishNow(message);
+      const { data } = streams.encode(message);
+      if (!isJsonData(data)) {
+        // Binary: the library's own entry, after everything queued before it.
+        flush();
+        return publishNow(message);
+      }
+      queued.push(data === undefined ? `{"type":${message.type}}` : `{"type":${message.type},"data":${data}}`);
       // Sent at shutdown: it leaves at once, before the connection closes.
       if (message.type === MessageType.ADAPTER_CLOSE) flush();
       else if (!scheduled) {
@@ -92,13 +111,13 @@ export function batchedStreamPublishing(factory: AdapterFactory, redis: Redis, s
       if (raw.type !== BATCH) return unpackOne(raw, offset);
       // Our own entries: the adapter would ignore each message anyway.
       if (raw.uid === streams.uid || raw.data === undefined) return;
-      let messages: RawMessage[];
+      let messages: { type: number; data?: unknown }[];
       try {
-        messages = JSON.parse(raw.data) as RawMessage[];
+        messages = JSON.parse(raw.data) as typeof messages;
       } catch {
         return;
       }
-      for (const message of messages) unpackOne(message, offset);
+      for (const { type, data } of messages) deliver({ uid: raw.uid, nsp: raw.nsp, type, data } as ClusterMessage, offset);
     };
     return adapter;
   };
