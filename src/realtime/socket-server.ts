@@ -1,8 +1,7 @@
 /** The Socket.IO server: both namespaces, the Redis streams adapter when REDIS_URL is set. */
 import type http from 'node:http';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { batchedStreamPublishing } from './batched-stream-adapter.js';
+import { batchedStreamAdapter } from './batched-stream-adapter.js';
 import type { Deps } from '../deps.js';
 import { registerAgentNamespace } from './agent-namespace.js';
 import { CommandDrain } from './drain.js';
@@ -34,7 +33,7 @@ export function createSocketServer(httpServer: http.Server, deps: Deps): Realtim
     cors: { origin: true, credentials: false },
     serveClient: false,
     ...(deps.redis
-      ? { adapter: batchedStreamPublishing(createAdapter(deps.redis.adapter, { streamName: STREAM_NAME }), deps.redis.adapter, STREAM_NAME, deps.logger) }
+      ? { adapter: batchedStreamAdapter(deps.redis.adapter, STREAM_NAME, deps.logger) }
       : {}),
   });
   const visitors = io.of('/visitor') as unknown as VisitorNamespace;
