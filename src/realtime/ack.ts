@@ -61,7 +61,6 @@ interface CommandSocket {
   nsp: { name: string };
   on(event: string, listener: (...args: any[]) => void): unknown;
   onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
-  listenerCount(event: string): number;
 }
 
 /** What commandsOf needs of the app's dependencies: the logger, and RATE_LIMIT_SOCKET's buckets. */
