@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { v4 as uuidv4 } from 'uuid';
 import { presenceKeys as keys } from './keys.js';
+import { ProcessHeartbeat } from './process-heartbeat.js';
 import type { AgentStatus, PresenceListener, PresenceStore, StatusChange } from './presence-store.js';
 
 // KEYS: agentSockets, agentAway, processSockets; ARGV: member, socketId, "projectId|agentId"
@@ -44,13 +45,6 @@ end
 redis.call('DEL', KEYS[2])
 return {'online', was}`;
 
-// KEYS: processes, processSockets; ARGV: processId. Only the sweeper that removes the process gets its sockets.
-const CLAIM_DEAD = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
-local sockets = redis.call('HGETALL', KEYS[2])
-redis.call('DEL', KEYS[2])
-return sockets`;
-
 export interface RedisPresenceOptions {
   /** How soon a dead process's agents go offline. @default 30 */
   ttlSeconds: number;
@@ -66,26 +60,18 @@ export class RedisPresence implements PresenceStore {
   private readonly local = new Map<string, LocalSocket>();
   /** Sockets that left while Redis did not answer: Redis may still count them. */
   private readonly leftovers = new Map<string, LocalSocket>();
-  /** A connect did not reach Redis: write every local socket again at the next beat. */
-  private unsynced = false;
-  /** The last beat failed; when one succeeds again the outage is over. */
-  private redisDown = false;
-  private outageEndedAt = 0;
-  private ticking = false;
-  private readonly onReady = () => void this.tick();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly heartbeat: ProcessHeartbeat;
   private listener: PresenceListener = () => {};
-  private readonly beatMs: number;
-  private readonly deadAfterMs: number;
 
   constructor(
     private readonly redis: Redis,
     options: RedisPresenceOptions,
   ) {
-    // Beat six times per TTL; a process silent for four beats is dead, and the next sweep
-    // (at most one beat later) takes its agents offline: within the TTL.
-    this.beatMs = Math.max(250, Math.floor((options.ttlSeconds * 1000) / 6));
-    this.deadAfterMs = this.beatMs * 4;
+    this.heartbeat = new ProcessHeartbeat(redis, keys, this.processId, options.ttlSeconds, {
+      reregister: () => this.reregister(),
+      removeLeftovers: () => this.removeLeftovers(),
+      removeDead: (processId, sockets) => this.removeDead(processId, sockets),
+    });
   }
 
   async connect(projectId: string, agentId: string, socketId: string): Promise<StatusChange> {
@@ -102,7 +88,7 @@ export class RedisPresence implements PresenceStore {
         `${projectId}|${agentId}`,
       )
       .catch((err: unknown) => {
-        this.unsynced = true;
+        this.heartbeat.markUnsynced();
         throw err;
       })) as [AgentStatus, number];
     return { status: result[0], changed: result[1] === 1 };
@@ -142,17 +128,11 @@ export class RedisPresence implements PresenceStore {
 
   start(listener: PresenceListener): void {
     this.listener = listener;
-    // Back from an outage: heal at once rather than at the next beat.
-    this.redis.on('ready', this.onReady);
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.beatMs);
-    this.timer.unref();
+    this.heartbeat.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.redis.off('ready', this.onReady);
+    this.heartbeat.stop();
     // Saying goodbye: this process's agents leave at once instead of after the TTL (all at
     // once, so a Redis that does not answer costs one command timeout, not one per socket).
     const goodbyes = [...this.local].map(([socketId, { projectId, agentId }]) =>
@@ -164,35 +144,10 @@ export class RedisPresence implements PresenceStore {
         () => false,
       ),
     );
-    const clean = (await Promise.all(goodbyes)).every(Boolean) && this.leftovers.size === 0;
-    // Leaving the heartbeat set would hide leftovers from the survivors' sweep: only when none are left.
-    if (clean) await this.redis.zrem(keys.processes(), this.processId).catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      const added = await this.redis.zadd(keys.processes(), Date.now(), this.processId);
-      if (this.redisDown) this.outageEndedAt = Date.now();
-      this.redisDown = false;
-      // We were swept while alive (a long pause), Redis restarted empty, or a connect failed:
-      // put our sockets back.
-      if (Number(added) === 1 || this.unsynced) await this.reregister();
-      await this.removeLeftovers();
-      // After an outage every process needs a beat or two to heartbeat again: sweeping before
-      // that would take live processes' agents offline (a flap), so wait as long as a death takes.
-      if (Date.now() - this.outageEndedAt >= this.deadAfterMs) await this.sweep();
-    } catch {
-      // Redis is away; the next beat (or its coming back) tries again.
-      this.redisDown = true;
-    } finally {
-      this.ticking = false;
-    }
+    if ((await Promise.all(goodbyes)).every(Boolean) && this.leftovers.size === 0) await this.heartbeat.leave();
   }
 
   private async reregister(): Promise<void> {
-    this.unsynced = false;
     for (const [socketId, { projectId, agentId }] of this.local) {
       const change = await this.connect(projectId, agentId, socketId);
       if (change.changed) this.listener(projectId, agentId, change.status);
@@ -208,16 +163,12 @@ export class RedisPresence implements PresenceStore {
     }
   }
 
-  private async sweep(): Promise<void> {
-    const dead = await this.redis.zrangebyscore(keys.processes(), '-inf', Date.now() - this.deadAfterMs);
-    for (const processId of dead) {
-      if (processId === this.processId) continue;
-      const flat = (await this.redis.eval(CLAIM_DEAD, 2, keys.processes(), keys.processSockets(processId), processId)) as string[];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const [projectId, agentId] = flat[i + 1]!.split('|') as [string, string];
-        const change = await this.remove(processId, flat[i]!, projectId, agentId);
-        if (change.changed) this.listener(projectId, agentId, change.status);
-      }
+  /** A dead process's sockets ("projectId|agentId" by socket id): its agents may be offline now. */
+  private async removeDead(processId: string, sockets: [string, string][]): Promise<void> {
+    for (const [socketId, value] of sockets) {
+      const [projectId, agentId] = value.split('|') as [string, string];
+      const change = await this.remove(processId, socketId, projectId, agentId);
+      if (change.changed) this.listener(projectId, agentId, change.status);
     }
   }
 

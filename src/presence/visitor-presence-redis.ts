@@ -13,6 +13,7 @@
 import type { Redis } from 'ioredis';
 import { v4 as uuidv4 } from 'uuid';
 import { visitorPresenceKeys as keys } from './keys.js';
+import { ProcessHeartbeat } from './process-heartbeat.js';
 import type { VisitorPresenceListener, VisitorPresenceStore, VisitorSocketRef } from './visitor-presence-store.js';
 
 const RACE_WINDOW_MS = 2_000;
@@ -44,13 +45,6 @@ local removed = redis.call('SREM', KEYS[1], ARGV[1])
 if removed == 1 and redis.call('SCARD', KEYS[1]) == 0 then return transition(KEYS[3]) end
 return {0, 0, 0}`;
 
-// KEYS: processes, processSockets; ARGV: processId. Only the sweeper that removes the process gets its sockets.
-const CLAIM_DEAD = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
-local sockets = redis.call('HGETALL', KEYS[2])
-redis.call('DEL', KEYS[2])
-return sockets`;
-
 const field = (ref: VisitorSocketRef) => `${ref.socketId}|${ref.leadId}`;
 
 export class RedisVisitorPresence implements VisitorPresenceStore {
@@ -59,23 +53,20 @@ export class RedisVisitorPresence implements VisitorPresenceStore {
   private readonly local = new Map<string, VisitorSocketRef>();
   /** Sockets that left while Redis did not answer: Redis may still count them. */
   private readonly leftovers = new Map<string, VisitorSocketRef>();
-  private unsynced = false;
-  private redisDown = false;
-  private outageEndedAt = 0;
-  private ticking = false;
+  private readonly heartbeat: ProcessHeartbeat;
   private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
   private listener: VisitorPresenceListener = async () => {};
-  private readonly beatMs: number;
-  private readonly deadAfterMs: number;
 
   constructor(
     private readonly redis: Redis,
     options: { ttlSeconds: number },
   ) {
-    // As agent presence: six beats per TTL, dead after four silent beats, swept at most one beat later.
-    this.beatMs = Math.max(250, Math.floor((options.ttlSeconds * 1000) / 6));
-    this.deadAfterMs = this.beatMs * 4;
+    // As agent presence (src/presence/process-heartbeat.ts), under keys of its own.
+    this.heartbeat = new ProcessHeartbeat(redis, keys, this.processId, options.ttlSeconds, {
+      reregister: () => this.reregister(),
+      removeLeftovers: () => this.removeLeftovers(),
+      removeDead: (processId, sockets) => this.removeDead(processId, sockets),
+    });
   }
 
   async connect(ref: VisitorSocketRef): Promise<boolean> {
@@ -83,7 +74,7 @@ export class RedisVisitorPresence implements VisitorPresenceStore {
     this.local.set(field(ref), ref);
     this.leftovers.delete(field(ref));
     return this.add(ref).catch((err: unknown) => {
-      this.unsynced = true;
+      this.heartbeat.markUnsynced();
       throw err;
     });
   }
@@ -99,14 +90,11 @@ export class RedisVisitorPresence implements VisitorPresenceStore {
 
   start(listener: VisitorPresenceListener): void {
     this.listener = listener;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.beatMs);
-    this.timer.unref();
+    this.heartbeat.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.heartbeat.stop();
     const goodbyes = [...this.local.values()].map((ref) =>
       this.remove(this.processId, ref).then(
         async (last) => {
@@ -118,32 +106,10 @@ export class RedisVisitorPresence implements VisitorPresenceStore {
     );
     this.stopped = true;
     this.local.clear();
-    const clean = (await Promise.all(goodbyes)).every(Boolean) && this.leftovers.size === 0;
-    // Leaving the heartbeat set would hide what is left from the survivors' sweep: only when nothing is.
-    if (clean) await this.redis.zrem(keys.processes(), this.processId).catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
-    this.ticking = true;
-    try {
-      const added = await this.redis.zadd(keys.processes(), Date.now(), this.processId);
-      if (this.redisDown) this.outageEndedAt = Date.now();
-      this.redisDown = false;
-      // Swept while alive (a long pause), Redis restarted empty, or a connect failed: write our sockets again.
-      if (Number(added) === 1 || this.unsynced) await this.reregister();
-      await this.removeLeftovers();
-      // After an outage every process needs a beat or two to heartbeat again: no sweep before that.
-      if (Date.now() - this.outageEndedAt >= this.deadAfterMs) await this.sweep();
-    } catch {
-      this.redisDown = true;
-    } finally {
-      this.ticking = false;
-    }
+    if ((await Promise.all(goodbyes)).every(Boolean) && this.leftovers.size === 0) await this.heartbeat.leave();
   }
 
   private async reregister(): Promise<void> {
-    this.unsynced = false;
     for (const ref of [...this.local.values()]) if (await this.add(ref)) await this.listener(ref, true);
   }
 
@@ -155,17 +121,13 @@ export class RedisVisitorPresence implements VisitorPresenceStore {
     }
   }
 
-  private async sweep(): Promise<void> {
-    const dead = await this.redis.zrangebyscore(keys.processes(), '-inf', Date.now() - this.deadAfterMs);
-    for (const processId of dead) {
-      if (processId === this.processId) continue;
-      const flat = (await this.redis.eval(CLAIM_DEAD, 2, keys.processes(), keys.processSockets(processId), processId)) as string[];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const [socketId] = flat[i]!.split('|') as [string];
-        const [projectId, leadId, visitorId] = flat[i + 1]!.split('|') as [string, string, string];
-        const ref = { projectId, leadId, visitorId, socketId };
-        if (await this.remove(processId, ref)) await this.listener(ref, false);
-      }
+  /** A dead process's sockets ("projectId|leadId|visitorId" by "socketId|leadId"): their leads may be offline now. */
+  private async removeDead(processId: string, sockets: [string, string][]): Promise<void> {
+    for (const [key, value] of sockets) {
+      const [socketId] = key.split('|') as [string];
+      const [projectId, leadId, visitorId] = value.split('|') as [string, string, string];
+      const ref = { projectId, leadId, visitorId, socketId };
+      if (await this.remove(processId, ref)) await this.listener(ref, false);
     }
   }
 
