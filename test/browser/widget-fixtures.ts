@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { ensurePagesBuilt, launchBrowser } from '../support/browser.js';
 import { api, ok, ownerWithProject, sleep, untilPresence } from '../support/clients.js';
+import { eventually } from '../support/eventually.js';
 import { sharedDatabase } from '../support/root-hooks.js';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { testConfig } from '../support/test-config.js';
@@ -17,14 +18,8 @@ import { testConfig } from '../support/test-config.js';
 /** Generous: the machine is shared, and a reconnect waits for socket.io's backoff. */
 export const UI_TIMEOUT_MS = 20_000;
 
-/** Polls `condition` (sync or async) until it holds. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** `eventually` with the browser tests' patience. */
+export const waitUntil = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = UI_TIMEOUT_MS) => eventually(condition, what, timeoutMs);
 
 /** The widget on one page, found the way people and screen readers find it: by role and name. */
 export class WidgetPage {

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { startApp, type TestApp } from '../support/start-app.js';
 import { api, ownerWithProject, signup } from '../support/clients.js';
+import { eventually } from '../support/eventually.js';
 import { detailPaths, expectError, visitorLead } from '../support/rest-fixtures.js';
 
 const HEADER = 'id,externalId,fullname,firstName,lastName,email,phone,tags,verified,attributes,visitorIds,lastSeenAt,createdAt,updatedAt';
@@ -36,10 +37,7 @@ describe('leads export and import (CSV)', function () {
    */
   async function settledVisitorLead(token: string, projectId: string, fields: Record<string, unknown>) {
     const { lead } = await visitorLead(t, projectId, fields);
-    for (let tries = 0; !(await allLeads(token, projectId)).find((l) => l.id === lead.id)?.lastSeenAt; tries++) {
-      expect(tries, 'lastSeenAt of the visitor lead').to.be.below(100);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => (await allLeads(token, projectId)).find((l) => l.id === lead.id)?.lastSeenAt, 'lastSeenAt of the visitor lead', 5_000);
   }
 
   /** Every lead the list shows (newest first), page after page. */

@@ -10,7 +10,7 @@
  */
 import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
-import { addAgent, api, ok, ownerWithProject, sleep, type AgentAccount } from '../support/clients.js';
+import { addAgent, api, ok, ownerWithProject, sleep, untilPresence, type AgentAccount } from '../support/clients.js';
 import { killAll, SocketPool, startServer, until } from '../support/ops-fixtures.js';
 import type { ServerProcess } from '../support/spawn-server.js';
 import { usingPostgres, usingRedis } from '../support/test-config.js';
@@ -57,11 +57,7 @@ if (usingPostgres() && usingRedis()) {
       };
       const one = await agentOn(a);
       const two = await agentOn(b);
-      const deadline = Date.now() + 15_000;
-      while (!(await members()).filter((m) => m.role === 'agent').every((m) => m.presence === 'online')) {
-        if (Date.now() > deadline) throw new Error('the agents never showed online');
-        await sleep(50);
-      }
+      for (const agent of [one, two]) await untilPresence(b.url, owner.token, projectId, agent.id, 'online');
 
       // Half the visitors on each process, all connected first, then 50 starts at once.
       const visitors = await Promise.all(Array.from({ length: VISITORS }, (_, i) => sockets.visitor(i % 2 ? b.url : a.url, projectId)));

@@ -2,25 +2,13 @@
 import type { Socket } from 'socket.io-client';
 import { ack, api } from '../support/clients.js';
 import type { ServerProcess } from '../support/spawn-server.js';
+import { eventually as poll } from '../support/eventually.js';
 
 /** Still running: neither exited nor killed by a signal. */
 export const isRunning = (server: ServerProcess) => server.child.exitCode === null && server.child.signalCode === null;
 
-/** Polls `probe` until it returns something truthy (its value is returned); rejects with `what` after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 15_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+/** `eventually` for the fault tests: by default every 200 ms, since each probe may be a request to a server that is restarting. */
+export const eventually = <T>(probe: () => Promise<T>, what: string, timeoutMs = 15_000, everyMs = 200) => poll(probe, what, timeoutMs, everyMs);
 
 /** GET /readyz: its status and body. */
 export async function readiness(url: string): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {

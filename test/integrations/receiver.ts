@@ -1,6 +1,7 @@
 /** A real HTTP receiver for webhooks on a local port: records each request, can fail or go down. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually as poll } from '../support/eventually.js';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -58,11 +59,5 @@ export class Receiver {
 
 export const WEBHOOK_TEST_ENV = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.4' };
 
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** `eventually` with the webhook tests' patience: deliveries wait for retries. */
+export const eventually = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) => poll(condition, what, timeoutMs);

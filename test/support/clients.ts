@@ -1,6 +1,7 @@
 /** Small helpers over real clients: REST calls, acks, and waiting for (or ruling out) events. */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import { eventually } from './eventually.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -105,11 +106,9 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * would queue a new conversation instead of handing it to that agent.
  */
 export async function untilPresence(url: string, ownerToken: string, projectId: string, agentId: string, status: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const shows = async () => {
     const members = await api(url, 'GET', `/v1/projects/${projectId}/agents`, { token: ownerToken });
-    if (members.body.data?.some((m: { id: string; presence: string }) => m.id === agentId && m.presence === status)) return;
-    if (Date.now() > deadline) throw new Error(`agent ${agentId} never became ${status}`);
-    await sleep(25);
-  }
+    return members.body.data?.some((m: { id: string; presence: string }) => m.id === agentId && m.presence === status);
+  };
+  await eventually(shows, `agent ${agentId} ${status}`, timeoutMs, 25);
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { SessionPayload } from '../../src/realtime/events.js';
 import { spawnServer, type ServerProcess } from './spawn-server.js';
+import { eventually } from './eventually.js';
 
 /**
  * `spawnServer` with LOG_LEVEL=info: it waits for the "listening" log line, which the silent
@@ -21,14 +22,8 @@ export async function killAll(servers: ServerProcess[]): Promise<void> {
   for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) await server.kill();
 }
 
-/** Resolves once `condition()` holds, polling; rejects with `what` after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** `eventually` for a condition the test's own listeners keep (no request to wait for). */
+export const until = (condition: () => boolean, what: string, timeoutMs = 10_000) => eventually(condition, what, timeoutMs);
 
 /** Real socket.io clients against any base URL (a spawned process), closed together at the end. */
 export class SocketPool {
