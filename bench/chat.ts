@@ -3,6 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { Pair } from './clients.js';
 import { percentile, sleep } from './stats.js';
 
+/** One round of the workload, as measured: the raw latencies, so rounds can be added up. */
+export interface ChatRound {
+  messages: number;
+  seconds: number;
+  /** Visitor→agent, one per delivered message (ms). */
+  delivered: number[];
+  /** Send→ack, one per send (ms). */
+  acks: number[];
+  errors: number;
+  undelivered: number;
+}
+
 export interface ChatResult {
   messages: number;
   seconds: number;
@@ -16,7 +28,7 @@ export interface ChatResult {
 }
 
 /** Every visitor sends M messages one after the other (the next once the previous is acked). */
-export async function runChat(pairs: Pair[], perConversation: number): Promise<ChatResult> {
+export async function chatRound(pairs: Pair[], perConversation: number): Promise<ChatRound> {
   const sentAt = new Map<string, number>();
   const delivered: number[] = [];
   const acks: number[] = [];
@@ -53,7 +65,16 @@ export async function runChat(pairs: Pair[], perConversation: number): Promise<C
   while (sentAt.size > 0 && Date.now() < deadline) await sleep(20);
   for (const { agent } of pairs) agent.off('message:created');
   if (firstError) console.error(`  first error: ${firstError}`);
-  const messages = pairs.length * perConversation - errors;
+  return { messages: pairs.length * perConversation - errors, seconds, delivered, acks, errors, undelivered: sentAt.size };
+}
+
+/** Rounds added up: msg/s over their total time, percentiles over all their samples. */
+export function summarize(rounds: ChatRound[]): ChatResult {
+  const sum = (f: (r: ChatRound) => number) => rounds.reduce((total, r) => total + f(r), 0);
+  const delivered = rounds.flatMap((r) => r.delivered);
+  const acks = rounds.flatMap((r) => r.acks);
+  const messages = sum((r) => r.messages);
+  const seconds = sum((r) => r.seconds);
   return {
     messages,
     seconds,
@@ -62,7 +83,7 @@ export async function runChat(pairs: Pair[], perConversation: number): Promise<C
     deliveredP99: percentile(delivered, 99),
     ackP50: percentile(acks, 50),
     ackP99: percentile(acks, 99),
-    errors,
-    undelivered: sentAt.size,
+    errors: sum((r) => r.errors),
+    undelivered: sum((r) => r.undelivered),
   };
 }

@@ -1,12 +1,12 @@
 /**
- * `npm run bench`: the bare Socket.IO relay (before and after), Pingstreams on PostgreSQL + Redis
- * and on the embedded default with the same chat workload (on an empty database, then again beside
- * a million stored messages), idle sockets and lead search; prints
- * every figure beside its target and exits 1 when one is missed. See docs/performance.md.
+ * `npm run bench`: Pingstreams on PostgreSQL + Redis and on the embedded default with the chat
+ * workload (on an empty database, then again beside a million stored messages), each phase's
+ * rounds alternating with a bare Socket.IO relay's; idle sockets and lead search; prints every
+ * figure beside its target and exits 1 when one is missed. See docs/performance.md.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { runChat, type ChatResult } from './chat.js';
+import { chatRound, summarize, type ChatResult, type ChatRound } from './chat.js';
 import { closeAll, newTenant, pingstreamsPairs, relayPairs, type Pair } from './clients.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
@@ -30,29 +30,81 @@ const chatLine = (name: string, r: ChatResult) =>
  * plans), not of a process's first seconds (the idle phase has its warm-up round too).
  */
 async function warmUp(pairs: Pair[]): Promise<void> {
-  await runChat(pairs, Math.max(1, Math.ceil(options.messages / 10)));
+  await chatRound(pairs, Math.max(1, Math.ceil(options.messages / 10)));
 }
 
-async function relayChat(label: string): Promise<ChatResult> {
+/** Rounds each chat phase is cut into, alternating with the relay's. */
+const ROUNDS = 4;
+
+/**
+ * The baseline: one bare relay with its pairs, started before the chat phases and kept until
+ * they are over. Each Pingstreams chat phase alternates its rounds with the relay's (below), so
+ * that both are measured within seconds of each other: the same two cores gave the relay
+ * 7,300–23,800 msg/s from one run to the next, and its figure moved by half within one run.
+ */
+interface Baseline {
+  pid: number;
+  pairs: Pair[];
+  stop(): Promise<void>;
+}
+
+async function startBaseline(): Promise<Baseline> {
   const relay = await spawnRelay();
-  try {
-    const pairs = await relayPairs(relay.url, options.conversations);
-    await warmUp(pairs);
-    const cpuBefore = cpuMicrosOf(relay.pid);
-    const result = await runChat(pairs, options.messages);
-    const cpu = (cpuMicrosOf(relay.pid) - cpuBefore) / result.messages;
-    closeAll(sockets(pairs));
-    chatLine(`relay (${label})`, result);
-    say(`relay (${label}): server CPU ${fmt(cpu, 0)} µs per message`);
-    return result;
-  } finally {
-    await relay.stop();
+  const pairs = await relayPairs(relay.url, options.conversations);
+  await warmUp(pairs);
+  return {
+    pid: relay.pid,
+    pairs,
+    async stop() {
+      closeAll(sockets(pairs));
+      await relay.stop();
+    },
+  };
+}
+
+/** One side's rounds, with its server's CPU over them. */
+class Side {
+  readonly rounds: ChatRound[] = [];
+  private cpuMicros = 0;
+
+  constructor(
+    readonly pid: number,
+    readonly pairs: Pair[],
+  ) {}
+
+  async round(perConversation: number): Promise<void> {
+    const before = cpuMicrosOf(this.pid);
+    this.rounds.push(await chatRound(this.pairs, perConversation));
+    this.cpuMicros += cpuMicrosOf(this.pid) - before;
+  }
+
+  result(): ChatResult {
+    return summarize(this.rounds);
+  }
+
+  cpuPerMessage(): number {
+    return this.cpuMicros / this.result().messages;
+  }
+}
+
+/**
+ * The measured chat: options.messages per conversation in ROUNDS rounds; with a baseline, each
+ * round beside one of the relay's, in the order relay, ours, ours, relay, relay, ours… (a drift
+ * of the machine during the phase weighs on both alike).
+ */
+async function alternate(ours: Side, relay: Side | null): Promise<void> {
+  const perRound = Math.max(1, Math.round(options.messages / ROUNDS));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = relay ? (r % 2 === 0 ? [relay, ours] : [ours, relay]) : [ours];
+    for (const side of order) await side.round(perRound);
   }
 }
 
 interface ServerFigures {
   chat: ChatResult;
   meanBatch: number;
+  /** The relay's rounds interleaved with this phase's; null without the relay phase. */
+  relay: ChatResult | null;
 }
 
 /** The same chat workload, on a database that holds `stored` messages loaded beforehand. */
@@ -67,20 +119,25 @@ const short = (n: number) => new Intl.NumberFormat('en-US', { notation: 'compact
 const storedLabel = (kind: string) => `${kind} (${count(options.stored)} stored messages)`;
 
 /** New tenant, new pairs: nothing of the empty-database run is reused. */
-async function serverChat(server: ServerUnderTest, label: string = server.kind): Promise<ServerFigures> {
+async function serverChat(server: ServerUnderTest, baseline: Baseline | null, label: string = server.kind): Promise<ServerFigures> {
   const tenant = await newTenant(server.url);
   const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
   await warmUp(pairs);
   const before = await readBatchSize(server.url);
-  const cpuBefore = cpuMicrosOf(server.pid);
-  const chat = await runChat(pairs, options.messages);
-  // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
-  const cpu = (cpuMicrosOf(server.pid) - cpuBefore) / chat.messages;
+  const ours = new Side(server.pid, pairs);
+  const relay = baseline ? new Side(baseline.pid, baseline.pairs) : null;
+  await alternate(ours, relay);
   const batch = meanBatch(before, await readBatchSize(server.url));
   closeAll(sockets(pairs));
+  const chat = ours.result();
   chatLine(`pingstreams ${label}`, chat);
-  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(cpu, 0)} µs per message`);
-  return { chat, meanBatch: batch };
+  // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
+  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message`);
+  if (relay) {
+    chatLine(`relay beside ${label}`, relay.result());
+    say(`relay beside ${label}: server CPU ${fmt(relay.cpuPerMessage(), 0)} µs per message; ${label} ÷ relay ${fmt(chat.perSecond / relay.result().perSecond, 3)}`);
+  }
+  return { chat, meanBatch: batch, relay: relay?.result() ?? null };
 }
 
 async function main(): Promise<void> {
@@ -88,9 +145,8 @@ async function main(): Promise<void> {
     `${options.conversations} conversations × ${options.messages} messages, ${options.idle} idle sockets, leads ${options.leads.join(' / ')}` +
     (options.phases.has('stored') ? `, ${count(options.stored)} stored messages` : ''));
   const nodeArgs = options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
-  const relayRuns: ChatResult[] = [];
   const chatPhases = ['postgres', 'embedded'].filter((p) => options.phases.has(p));
-  if (options.phases.has('relay')) relayRuns.push(await relayChat('before'));
+  const baseline = options.phases.has('relay') && chatPhases.length > 0 ? await startBaseline() : null;
 
   let postgres: ServerFigures | null = null;
   let embedded: ServerFigures | null = null;
@@ -98,19 +154,42 @@ async function main(): Promise<void> {
   let embeddedStored: StoredFigures | null = null;
   let pgIdle: IdleResult | null = null;
   let leads: LeadsResult[] = [];
-  const wantsPostgresServer = ['postgres', 'leads'].some((p) => options.phases.has(p));
-  if (wantsPostgresServer) {
-    const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
-    try {
-      if (options.phases.has('postgres')) {
-        postgres = await serverChat(server);
-        if (options.phases.has('stored')) postgresStored = await storedPostgres(server);
+  try {
+    const wantsPostgresServer = ['postgres', 'leads'].some((p) => options.phases.has(p));
+    if (wantsPostgresServer) {
+      const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
+      try {
+        if (options.phases.has('postgres')) {
+          postgres = await serverChat(server, baseline);
+          if (options.phases.has('stored')) postgresStored = await storedPostgres(server, baseline);
+        }
+        if (options.phases.has('leads')) leads = await leadPhase(server);
+      } finally {
+        await server.cleanup();
       }
-      if (options.phases.has('leads')) leads = await leadPhase(server);
-    } finally {
-      await server.cleanup();
     }
+    if (chatPhases.includes('embedded')) {
+      let server = await spawnEmbeddedServer({ nodeArgs });
+      try {
+        embedded = await serverChat(server, baseline);
+        if (options.phases.has('stored')) {
+          // PGlite is in the server's process and the folder is locked: stop it, load, start it again.
+          const history = await newTenant(server.url);
+          await server.stop();
+          const dataDir = server.dataDir!;
+          const loadSeconds = await loadMessagesEmbedded(path.join(dataDir, 'pgdata'), history.projectId, options.stored);
+          say(`embedded: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded (PGlite, server stopped) in ${fmt(loadSeconds)} s`);
+          server = await spawnEmbeddedServer({ nodeArgs, dataDir });
+          embeddedStored = { ...(await serverChat(server, baseline, storedLabel('embedded'))), stored: options.stored, loadSeconds };
+        }
+      } finally {
+        await server.cleanup();
+      }
+    }
+  } finally {
+    await baseline?.stop();
   }
+
   if (options.phases.has('idle')) {
     // A fresh server, as the relay's idle phase gets: its RSS growth is the sockets', not what earlier phases left in the heap.
     const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
@@ -122,26 +201,6 @@ async function main(): Promise<void> {
       await server.cleanup();
     }
   }
-  if (chatPhases.includes('embedded')) {
-    let server = await spawnEmbeddedServer({ nodeArgs });
-    try {
-      embedded = await serverChat(server);
-      if (options.phases.has('stored')) {
-        // PGlite is in the server's process and the folder is locked: stop it, load, start it again.
-        const history = await newTenant(server.url);
-        await server.stop();
-        const dataDir = server.dataDir!;
-        const loadSeconds = await loadMessagesEmbedded(path.join(dataDir, 'pgdata'), history.projectId, options.stored);
-        say(`embedded: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded (PGlite, server stopped) in ${fmt(loadSeconds)} s`);
-        server = await spawnEmbeddedServer({ nodeArgs, dataDir });
-        embeddedStored = { ...(await serverChat(server, storedLabel('embedded'))), stored: options.stored, loadSeconds };
-      }
-    } finally {
-      await server.cleanup();
-    }
-  }
-  if (options.phases.has('relay') && chatPhases.length > 0) relayRuns.push(await relayChat('after'));
-
   let relayIdle: IdleResult | null = null;
   if (options.phases.has('idle') && options.phases.has('relay')) {
     const relay = await spawnRelay();
@@ -153,7 +212,7 @@ async function main(): Promise<void> {
     }
   }
 
-  judge(relayRuns, postgres, embedded, pgIdle, relayIdle, leads);
+  judge(postgres, embedded, pgIdle, relayIdle, leads);
   judgeStored('postgres', postgres, postgresStored);
   judgeStored('embedded', embedded, embeddedStored);
   targets.print();
@@ -161,11 +220,11 @@ async function main(): Promise<void> {
 }
 
 /** A project's history loaded beside the running server, then the chat workload again. */
-async function storedPostgres(server: ServerUnderTest): Promise<StoredFigures> {
+async function storedPostgres(server: ServerUnderTest, baseline: Baseline | null): Promise<StoredFigures> {
   const history = await newTenant(server.url);
   const loadSeconds = await loadMessagesPostgres(server.databaseUrl!, history.projectId, options.stored);
   say(`postgres: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded in ${fmt(loadSeconds)} s`);
-  return { ...(await serverChat(server, storedLabel('postgres'))), stored: options.stored, loadSeconds };
+  return { ...(await serverChat(server, baseline, storedLabel('postgres'))), stored: options.stored, loadSeconds };
 }
 
 async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
@@ -182,20 +241,17 @@ async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
   return results;
 }
 
-function judge(relayRuns: ChatResult[], postgres: ServerFigures | null, embedded: ServerFigures | null, pgIdle: IdleResult | null, relayIdle: IdleResult | null, leads: LeadsResult[]): void {
-  const mean = (f: (r: ChatResult) => number) => relayRuns.reduce((s, r) => s + f(r), 0) / relayRuns.length;
-  const baseline = relayRuns.length > 0 ? { perSecond: mean((r) => r.perSecond), deliveredP99: mean((r) => r.deliveredP99) } : null;
-  if (baseline) say(`relay baseline (mean of ${relayRuns.length}): ${fmt(baseline.perSecond, 0)} msg/s, visitor→agent p99 ${fmt(baseline.deliveredP99)} ms`);
+function judge(postgres: ServerFigures | null, embedded: ServerFigures | null, pgIdle: IdleResult | null, relayIdle: IdleResult | null, leads: LeadsResult[]): void {
   for (const figures of [postgres, embedded]) {
     if (!figures) continue;
     const name = figures === postgres ? 'postgres' : 'embedded';
     targets.check(`${name}: no failed sends, every message delivered`, figures.chat.errors + figures.chat.undelivered, '=', 0);
     targets.check(`${name}: mean group-commit batch (messages)`, figures.meanBatch, '>', 1);
-    if (baseline && figures === embedded) targets.info(`${name}: persisted msg/s ÷ relay`, figures.chat.perSecond / baseline.perSecond);
+    if (figures.relay && figures === embedded) targets.info(`${name}: persisted msg/s ÷ relay beside it`, figures.chat.perSecond / figures.relay.perSecond);
   }
-  if (postgres && baseline) {
-    targets.check('postgres: persisted msg/s ÷ relay', postgres.chat.perSecond / baseline.perSecond, '>=', 0.3);
-    targets.check('postgres: visitor→agent p99 ÷ relay', postgres.chat.deliveredP99 / baseline.deliveredP99, '<=', 3);
+  if (postgres?.relay) {
+    targets.check('postgres: persisted msg/s ÷ relay beside it', postgres.chat.perSecond / postgres.relay.perSecond, '>=', 0.3);
+    targets.check('postgres: visitor→agent p99 ÷ relay beside it', postgres.chat.deliveredP99 / postgres.relay.deliveredP99, '<=', 3);
   }
   if (embedded) {
     targets.check('embedded: ack p99 (ms)', embedded.chat.ackP99, '<=', 100);
