@@ -83,7 +83,7 @@ class Side {
   }
 
   cpuPerMessage(): number {
-    return this.cpuMicros / this.result().messages;
+    return this.cpuMicros / this.rounds.reduce((messages, round) => messages + round.messages, 0);
   }
 }
 
@@ -133,11 +133,12 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   chatLine(`pingstreams ${label}`, chat);
   // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
   say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message`);
-  if (relay) {
-    chatLine(`relay beside ${label}`, relay.result());
-    say(`relay beside ${label}: server CPU ${fmt(relay.cpuPerMessage(), 0)} µs per message; ${label} ÷ relay ${fmt(chat.perSecond / relay.result().perSecond, 3)}`);
+  const relayChat = relay?.result() ?? null;
+  if (relay && relayChat) {
+    chatLine(`relay beside ${label}`, relayChat);
+    say(`relay beside ${label}: server CPU ${fmt(relay.cpuPerMessage(), 0)} µs per message; ${label} ÷ relay ${fmt(chat.perSecond / relayChat.perSecond, 3)}`);
   }
-  return { chat, meanBatch: batch, relay: relay?.result() ?? null };
+  return { chat, meanBatch: batch, relay: relayChat };
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { createApp } from '../../src/app.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { ensurePagesBuilt, launchBrowser } from '../support/browser.js';
-import { api, ok, ownerWithProject, sleep, untilPresence } from '../support/clients.js';
+import { api, ok, ownerWithProject, untilPresence } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { sharedDatabase } from '../support/root-hooks.js';
 import { startApp, type TestApp } from '../support/start-app.js';
