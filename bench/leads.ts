@@ -82,15 +82,22 @@ function getter(url: string): { get(path: string, token?: string): Promise<any>;
   };
 }
 
-/** Unmeasured requests before each measured series: 1,000 of each lookup and of /healthz, 100 substring searches. */
-export const WARM_UP = { lookups: 1_000, searches: 100 };
+/**
+ * Unmeasured requests before each measured series: 5,000 lookups and 5,000 /healthz, then 100
+ * substring searches. After 1,000 of each (until the sixth round), a series measured next still
+ * ran warmer and warmer: its p50 1.43–1.49 ms against 1.25–1.35 ms in the series that followed it
+ * on the same server, and its p99 4.6–6.0 ms against 2.7–4.3 ms (bench/leads.ts's history in
+ * docs/performance.md).
+ */
+export const WARM_UP = { lookups: 5_000, searches: 100 };
 
 /**
  * p50/p99 of GET …/leads?email= (exact) and ?q= (substring), one request at a time, after a
  * warm-up. Measured on a fresh server, the first few thousand requests ran 1.5–3× slower than the
  * later ones (JIT): the warm-up makes the figures those of a server that has been serving, as
- * the chat phases' warm-up does. It looks up other leads than the measured ones, so that none of
- * the measured rows is in PostgreSQL's cache because of it.
+ * the chat phases' warm-up does. At 1,000,000 leads it looks up other leads than the measured
+ * ones, so that none of the measured rows is in PostgreSQL's cache because of it (at 1,000 it
+ * goes round all of them).
  */
 export async function measureLeads(url: string, tenant: Tenant, leads: number, samples: number): Promise<Omit<LeadsResult, 'loadSeconds'>> {
   const path = `/v1/projects/${tenant.projectId}/leads`;
