@@ -5,6 +5,8 @@ import { cpuMicrosOf, rssOf, sleep } from './stats.js';
 
 export interface IdleResult {
   sockets: number;
+  /** How long the measured handshakes took. */
+  seconds: number;
   handshakesPerSecond: number;
   bytesPerSocket: number;
   /** The server's CPU time (user + system) per handshake, in µs: it moves less with the load than handshakes/s. */
@@ -43,5 +45,5 @@ export async function runIdle(url: string, pid: number, n: number, auth: () => R
   await sleep(3000);
   const after = rssOf(pid);
   closeAll(sockets);
-  return { sockets: sockets.length, handshakesPerSecond: sockets.length / seconds, bytesPerSocket: (after - before) / Math.max(1, sockets.length), cpuMicrosPerHandshake: cpuMicros / Math.max(1, sockets.length), failed };
+  return { sockets: sockets.length, seconds, handshakesPerSecond: sockets.length / seconds, bytesPerSocket: (after - before) / Math.max(1, sockets.length), cpuMicrosPerHandshake: cpuMicros / Math.max(1, sockets.length), failed };
 }

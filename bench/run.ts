@@ -153,7 +153,6 @@ async function main(): Promise<void> {
   let embedded: ServerFigures | null = null;
   let postgresStored: StoredFigures | null = null;
   let embeddedStored: StoredFigures | null = null;
-  let pgIdle: IdleResult | null = null;
   let leads: LeadsResult[] = [];
   try {
     const wantsPostgresServer = ['postgres', 'leads'].some((p) => options.phases.has(p));
@@ -191,27 +190,9 @@ async function main(): Promise<void> {
     await baseline?.stop();
   }
 
-  if (options.phases.has('idle')) {
-    // A fresh server, as the relay's idle phase gets: its RSS growth is the sockets', not what earlier phases left in the heap.
-    const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
-    try {
-      const tenant = await newTenant(server.url);
-      pgIdle = await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
-      say(`pingstreams postgres idle: ${pgIdle.sockets} sockets (${pgIdle.failed} failed), ${fmt(pgIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(pgIdle.bytesPerSocket / 1024)} KiB RSS per socket, server CPU ${fmt(pgIdle.cpuMicrosPerHandshake, 0)} µs per handshake`);
-    } finally {
-      await server.cleanup();
-    }
-  }
+  let pgIdle: IdleResult | null = null;
   let relayIdle: IdleResult | null = null;
-  if (options.phases.has('idle') && options.phases.has('relay')) {
-    const relay = await spawnRelay();
-    try {
-      relayIdle = await runIdle(relay.url, relay.pid, options.idle, () => ({ room: 'idle' }), false);
-      say(`relay idle: ${relayIdle.sockets} sockets (${relayIdle.failed} failed), ${fmt(relayIdle.handshakesPerSecond, 0)} handshakes/s, ${fmt(relayIdle.bytesPerSocket / 1024)} KiB RSS per socket, server CPU ${fmt(relayIdle.cpuMicrosPerHandshake, 0)} µs per handshake`);
-    } finally {
-      await relay.stop();
-    }
-  }
+  if (options.phases.has('idle')) ({ pingstreams: pgIdle, relay: relayIdle } = await idlePhase(nodeArgs));
 
   judge(postgres, embedded, pgIdle, relayIdle, leads);
   judgeStored('postgres', postgres, postgresStored);
@@ -226,6 +207,65 @@ async function storedPostgres(server: ServerUnderTest, baseline: Baseline | null
   const loadSeconds = await loadMessagesPostgres(server.databaseUrl!, history.projectId, options.stored);
   say(`postgres: ${count(options.stored)} messages in ${count(Math.ceil(options.stored / PER_CONVERSATION))} conversations loaded in ${fmt(loadSeconds)} s`);
   return { ...(await serverChat(server, baseline, storedLabel('postgres'))), stored: options.stored, loadSeconds };
+}
+
+/** One idle run on a fresh process (its RSS growth is the sockets', not what earlier phases left in the heap). */
+async function idleRun(side: 'pingstreams' | 'relay', nodeArgs: string[]): Promise<IdleResult> {
+  if (side === 'relay') {
+    const relay = await spawnRelay();
+    try {
+      return await runIdle(relay.url, relay.pid, options.idle, () => ({ room: 'idle' }), false);
+    } finally {
+      await relay.stop();
+    }
+  }
+  const server = await spawnPostgresServer({ pgAdminUrl: options.pgUrl, redisUrl: options.redisUrl, nodeArgs });
+  try {
+    const tenant = await newTenant(server.url);
+    return await runIdle(server.url, server.pid, options.idle, () => ({ projectId: tenant.projectId }), true);
+  } finally {
+    await server.cleanup();
+  }
+}
+
+const idleLine = (name: string, r: IdleResult) =>
+  say(`${name}: ${r.sockets} sockets (${r.failed} failed), ${fmt(r.handshakesPerSecond, 0)} handshakes/s, ${fmt(r.bytesPerSocket / 1024)} KiB RSS per socket, server CPU ${fmt(r.cpuMicrosPerHandshake, 0)} µs per handshake`);
+
+/**
+ * N idle visitor sockets on Pingstreams (PostgreSQL + Redis), with the relay: relay, Pingstreams,
+ * Pingstreams, relay, each run on a fresh process, so that a drift of the machine weighs on both
+ * sides alike, as in the chat phases (until the sixth round, Pingstreams then the relay, once each).
+ * Each side's figures are over its two runs: handshakes/s over their total time, RSS per socket
+ * their mean, and the sockets connected the fewer of the two (each run must hold all N in one process).
+ */
+async function idlePhase(nodeArgs: string[]): Promise<{ pingstreams: IdleResult; relay: IdleResult | null }> {
+  const order: ('pingstreams' | 'relay')[] = options.phases.has('relay') ? ['relay', 'pingstreams', 'pingstreams', 'relay'] : ['pingstreams'];
+  const runs = { pingstreams: [] as IdleResult[], relay: [] as IdleResult[] };
+  for (const side of order) {
+    const result = await idleRun(side, nodeArgs);
+    runs[side].push(result);
+    idleLine(`${side === 'relay' ? 'relay' : 'pingstreams postgres'} idle, run ${runs[side].length}`, result);
+  }
+  const pingstreams = combineIdle(runs.pingstreams);
+  const relay = runs.relay.length > 0 ? combineIdle(runs.relay) : null;
+  if (order.length > 1) {
+    idleLine('pingstreams postgres idle, both runs', pingstreams);
+    if (relay) idleLine('relay idle, both runs', relay);
+  }
+  return { pingstreams, relay };
+}
+
+function combineIdle(runs: IdleResult[]): IdleResult {
+  const sum = (f: (r: IdleResult) => number) => runs.reduce((total, r) => total + f(r), 0);
+  const connected = sum((r) => r.sockets);
+  return {
+    sockets: Math.min(...runs.map((r) => r.sockets)),
+    seconds: sum((r) => r.seconds),
+    handshakesPerSecond: connected / sum((r) => r.seconds),
+    bytesPerSocket: sum((r) => r.bytesPerSocket) / runs.length,
+    cpuMicrosPerHandshake: sum((r) => r.cpuMicrosPerHandshake * r.sockets) / Math.max(1, connected),
+    failed: sum((r) => r.failed),
+  };
 }
 
 async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
