@@ -21,8 +21,9 @@ export interface Queued<I, O> {
   reject(err: unknown): void;
 }
 
+/** Without options, one batch commits at a time. */
 export interface GroupCommitOptions<I> {
-  /** How many batches may commit at once (1 unless `keyOf` is given). */
+  /** How many batches may commit at once. */
   inFlight: number;
   /** What two batches in flight must not share. */
   keyOf(input: I): string;
@@ -73,7 +74,8 @@ export class GroupCommit<I, O> {
       this.starting = false;
       const batch = this.take();
       if (batch.length === 0) return; // all of it waits for keys in flight: their batches' end schedules again
-      const keys = this.options ? new Set(batch.map((entry) => this.options!.keyOf(entry.input))) : null;
+      const keyOf = this.options?.keyOf;
+      const keys = keyOf ? new Set(batch.map((entry) => keyOf(entry.input))) : null;
       keys?.forEach((key) => this.busy.add(key));
       const run = this.commitWithFallback(batch).finally(() => {
         keys?.forEach((key) => this.busy.delete(key));
