@@ -246,7 +246,11 @@ if (browserTestsEnabled()) {
         const conversation = await created;
         await widget.send('Hello! My invoice shows the wrong VAT number.');
         await agentSays(agent, conversation.id, 'Hi Ada, sorry about that. Which invoice is it?');
+        // The agent reads what it has received: a read of seq 3 before the third message is
+        // committed stops at seq 2, and the visitor's last message would never show "Seen".
+        const third = nextEvent(agent, 'message:created', (m) => m.conversationId === conversation.id && m.seq === 3, UI_TIMEOUT_MS);
         await widget.send('Number 2024-117, from last week.');
+        await third;
         await ok(agent, 'conversation:read', { conversationId: conversation.id, seq: 3 });
         await ok(agent, 'typing', { conversationId: conversation.id, typing: true });
         await widget.page.getByText('Agent is typing…').waitFor({ timeout: UI_TIMEOUT_MS });
