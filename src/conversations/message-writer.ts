@@ -116,13 +116,21 @@ export class MessageWriter {
       private: input.private,
       authorize: input.authorize ?? false,
     }));
-    const { rows } = (await this.knex.raw('select * from pingstreams_write_messages(?::jsonb)', [JSON.stringify(input)])) as { rows: BatchRow[] };
+    // A named (prepared) statement on PostgreSQL (PGlite ignores the name): parsed and planned
+    // once per connection, not on every batch (≈ 70 µs of PostgreSQL's CPU per call, measured
+    // with pgbench). Its columns are listed, so a later change to the function's result cannot
+    // change the statement's result type on a connection that prepared it.
+    const { rows } = (await this.knex.raw(WRITE_SQL, [JSON.stringify(input)]).options({ name: 'pingstreams_write_messages' })) as { rows: BatchRow[] };
     if (rows.length !== batch.length) throw new Error(`pingstreams_write_messages answered ${rows.length} rows for ${batch.length} messages`);
     // The batch wrote outbox events (and has committed): wake this process's delivery workers.
     if (rows.some((row) => row.outcome === 'created' && row.webhooks)) outboxSignal.emit('written');
     return rows.map((row, i) => toOutcome(row, batch[i]!.input));
   }
 }
+
+const WRITE_SQL = `select i, outcome, id, conversation_id, seq, client_message_id, sender_type, sender_id, text, attributes,
+  private, created_at, project_id, lead_id, assignee_id, participants, webhooks
+  from pingstreams_write_messages(?::jsonb)`;
 
 /** What pingstreams_write_messages answers per message (a created one without what we sent: sender, text, attributes, private). */
 interface BatchRow extends MessageRow {
