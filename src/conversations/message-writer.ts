@@ -117,9 +117,9 @@ export class MessageWriter {
       authorize: input.authorize ?? false,
     }));
     // A named (prepared) statement on PostgreSQL (PGlite ignores the name): parsed and planned
-    // once per connection, not on every batch (≈ 70 µs of PostgreSQL's CPU per call, measured
-    // with pgbench). Its columns are listed, so a later change to the function's result cannot
-    // change the statement's result type on a connection that prepared it.
+    // once per connection, not on every batch (≈ 70 µs a call, measured with pgbench). Its
+    // columns are listed, so a later change to the function's result cannot change the
+    // statement's result type on a connection that prepared it.
     const { rows } = (await this.knex.raw(WRITE_SQL, [JSON.stringify(input)]).options({ name: 'pingstreams_write_messages' })) as { rows: BatchRow[] };
     if (rows.length !== batch.length) throw new Error(`pingstreams_write_messages answered ${rows.length} rows for ${batch.length} messages`);
     // The batch wrote outbox events (and has committed): wake this process's delivery workers.
