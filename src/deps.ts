@@ -62,9 +62,7 @@ export function buildDeps(config: Config, logger: Logger, overrides: DepsOverrid
     }),
     presence: redis ? new RedisPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryPresence(),
     visitorPresence: redis ? new RedisVisitorPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryVisitorPresence(),
-    // On PostgreSQL a second batch commits while this process handles the first one's results
-    // (docs/performance.md, sixth round); PGlite runs on this thread with one connection: one batch.
-    messages: new MessageWriter(db.knex, metrics.messageCommits, db.kind === 'postgres' ? 2 : 1),
+    messages: new MessageWriter(db.knex, metrics.messageCommits),
     visitorMinter: new VisitorMinter(db.knex),
     redis,
     limits: new RateLimits(config.rateLimits, redis?.commands ?? null, logger),

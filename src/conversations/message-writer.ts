@@ -1,8 +1,8 @@
 /**
- * Group commit for messages: everything that arrives while a batch commits goes into a next
- * one, written by one call of a database function (one round trip, one transaction). Batches in
- * flight at once never share a conversation, which keeps each conversation's messages in
- * arrival order; row locks on conversations keep seq gap-free across processes.
+ * Group commit for messages: everything that arrives while a batch commits goes into the next
+ * one, written by one call of a database function (one round trip, one transaction). One batch
+ * at a time per process keeps messages in arrival order; row locks on conversations keep seq
+ * gap-free across processes.
  */
 import type { Knex } from 'knex';
 import { v4 as uuidv4 } from 'uuid';
@@ -53,23 +53,12 @@ type Pending = Queued<NewMessage, WrittenMessage>;
 type Outcome = { result: WrittenMessage } | { error: AppError };
 
 export class MessageWriter {
-  private readonly batches: GroupCommit<NewMessage, WrittenMessage>;
+  private readonly batches = new GroupCommit<NewMessage, WrittenMessage>(async (batch) => settle(batch, this.observed(batch, await this.commit(batch))));
 
-  /**
-   * `batchesInFlight`: how many batches may commit at once, on as many connections. Two batches
-   * in flight never share a conversation (a message whose conversation is in flight waits for
-   * the next batch), so each conversation's messages are still numbered in arrival order.
-   */
   constructor(
     private readonly knex: Knex,
     private readonly observer?: CommitObserver,
-    batchesInFlight = 1,
-  ) {
-    this.batches = new GroupCommit(async (batch) => settle(batch, this.observed(batch, await this.commit(batch))), {
-      inFlight: batchesInFlight,
-      keyOf: (message) => message.conversationId,
-    });
-  }
+  ) {}
 
   /** Resolves once the message is committed (or found already committed). */
   write(input: NewMessage): Promise<WrittenMessage> {
