@@ -62,7 +62,8 @@ export function buildDeps(config: Config, logger: Logger, overrides: DepsOverrid
     }),
     presence: redis ? new RedisPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryPresence(),
     visitorPresence: redis ? new RedisVisitorPresence(redis.commands, { ttlSeconds: config.presenceTtlSeconds }) : new MemoryVisitorPresence(),
-    messages: new MessageWriter(db.knex, metrics.messageCommits),
+    // PGlite runs its queries on this thread: answering a batch after the next has left would only delay it.
+    messages: new MessageWriter(db.knex, metrics.messageCommits, { overlap: db.kind === 'postgres' }),
     visitorMinter: new VisitorMinter(db.knex),
     redis,
     limits: new RateLimits(config.rateLimits, redis?.commands ?? null, logger),

@@ -2,12 +2,13 @@
  * Group commit for messages: everything that arrives while a batch commits goes into the next
  * one, written by one call of a database function (one round trip, one transaction). One batch
  * at a time per process keeps messages in arrival order; row locks on conversations keep seq
- * gap-free across processes.
+ * gap-free across processes. On PostgreSQL a batch's senders are answered once the next batch
+ * has left (GroupCommit's `overlap`), so the database is not idle while they are.
  */
 import type { Knex } from 'knex';
 import { v4 as uuidv4 } from 'uuid';
 import { AppError } from '../errors.js';
-import { GroupCommit, type Queued } from '../db/group-commit.js';
+import { GroupCommit, type GroupCommitOptions, type Queued } from '../db/group-commit.js';
 import { outboxSignal } from '../integrations/outbox.js';
 import { toMessage, type Message, type MessageRow, type Sender } from './message.store.js';
 
@@ -53,12 +54,18 @@ type Pending = Queued<NewMessage, WrittenMessage>;
 type Outcome = { result: WrittenMessage } | { error: AppError };
 
 export class MessageWriter {
-  private readonly batches = new GroupCommit<NewMessage, WrittenMessage>(async (batch) => settle(batch, this.observed(batch, await this.commit(batch))));
+  private readonly batches: GroupCommit<NewMessage, WrittenMessage>;
 
   constructor(
     private readonly knex: Knex,
     private readonly observer?: CommitObserver,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.batches = new GroupCommit(async (batch) => {
+      const outcomes = this.observed(batch, await this.commit(batch));
+      return () => settle(batch, outcomes);
+    }, options);
+  }
 
   /** Resolves once the message is committed (or found already committed). */
   write(input: NewMessage): Promise<WrittenMessage> {
