@@ -45,19 +45,3 @@ export function backupKindOf(file: string): BackupKind | null {
     fs.closeSync(fd);
   }
 }
-
-/**
- * Writes beside the target, on disk (fsync), then renames: a crash never leaves a half-written
- * file under the real name. Owner-only: a backup holds password hashes and secrets.
- */
-export function writeFileAtomically(file: string, bytes: Uint8Array): void {
-  const partial = `${file}.partial-${process.pid}`;
-  const fd = fs.openSync(partial, 'w', 0o600);
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(partial, file);
-}

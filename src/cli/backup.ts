@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, readEnvironment, type Config } from '../config.js';
 import { dumpEmbedded } from '../backup/embedded.js';
-import { encodeEmbeddedBackup, writeFileAtomically } from '../backup/backup-file.js';
+import { encodeEmbeddedBackup } from '../backup/backup-file.js';
+import { writeFileDurably } from '../ops/durable-file.js';
 import { pgDump, requireTool } from '../backup/postgres.js';
 import { parseFlags } from './args.js';
 import { print, runCli, UsageError } from './cli-kit.js';
@@ -39,7 +40,7 @@ async function backupEmbedded(config: Config, file: string): Promise<BackupResul
     await closeTarget(target);
   }
   const bytes = encodeEmbeddedBackup({ kind: 'pglite', createdAt: new Date().toISOString(), jwtSecret: jwtSecretIn(config) }, tarball);
-  writeFileAtomically(file, bytes);
+  writeFileDurably(file, bytes);
   return { file, bytes: bytes.byteLength, database: 'pglite', viaServer: target.kind === 'server' };
 }
 

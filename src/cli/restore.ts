@@ -8,7 +8,8 @@ import path from 'node:path';
 import { loadConfig, readEnvironment, type Config } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { restoreEmbedded } from '../backup/embedded.js';
-import { backupKindOf, decodeEmbeddedBackup, writeFileAtomically } from '../backup/backup-file.js';
+import { backupKindOf, decodeEmbeddedBackup } from '../backup/backup-file.js';
+import { writeFileDurably } from '../ops/durable-file.js';
 import { otherSessions, pgRestore, requireTool } from '../backup/postgres.js';
 import { parseFlags } from './args.js';
 import { print, RefusedError, runCli, UsageError } from './cli-kit.js';
@@ -26,7 +27,7 @@ async function restoreIntoEmbedded(config: Config, file: string) {
     throw err;
   }
   // Tokens signed before the backup verify again, as they did then.
-  if (header.jwtSecret !== null) writeFileAtomically(path.join(config.dataDir, 'jwt-secret'), Buffer.from(header.jwtSecret));
+  if (header.jwtSecret !== null) writeFileDurably(path.join(config.dataDir, 'jwt-secret'), Buffer.from(header.jwtSecret));
   return { file, database: 'pglite' as const, backupCreatedAt: header.createdAt, setAside };
 }
 
