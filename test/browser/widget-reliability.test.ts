@@ -123,9 +123,13 @@ if (browserTestsEnabled()) {
         agent = await agentSocket(app.url, owner.token, projectId);
         await untilPresence(app.url, owner.token, projectId, owner.agent.id, 'online', UI_TIMEOUT_MS);
         const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+        // Routing gives the conversation to the owner after conversation:start's ack. Until then the
+        // owner is not in its audience, so a message committed before that would never reach it live.
+        const assigned = nextEvent(agent, 'conversation:updated', (c) => c.assigneeId === owner.agent.id, UI_TIMEOUT_MS);
         const widget = await openWidget(`${app.url}/demo?projectId=${projectId}`);
         await widget.startChat('Rita Restart', 'rita@example.test');
         const conversation = await created;
+        expect((await assigned).id).to.equal(conversation.id);
         const received = collect(agent, 'message:created');
         await widget.send('Before the restart');
         await waitUntil(() => received.length === 1, 'the first message');
