@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { createApp } from '../../src/app.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { ensurePagesBuilt, launchBrowser } from '../support/browser.js';
-import { api, ok, ownerWithProject, untilPresence } from '../support/clients.js';
+import { api, nextEvent, ok, ownerWithProject, untilPresence } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { sharedDatabase } from '../support/root-hooks.js';
 import { startApp, type TestApp } from '../support/start-app.js';
@@ -107,6 +107,16 @@ export const agentSays = (agent: Socket, conversationId: string, text: string) =
   ok(agent, 'message:send', { conversationId, clientMessageId: randomUUID(), text });
 
 /** The real app on a given port (0: any), on the run's shared database: stop it and start another on the same port to restart "the server". */
+/**
+ * The next conversation given to `agentId`, as its conversation:updated. Routing gives a new
+ * conversation to an agent after conversation:start's ack; until that commits the agent is not
+ * in the conversation's audience (message:created goes to the assignee and the agents who
+ * joined), so a visitor's message committed first reaches it through history, never live.
+ * Tests that expect the visitor's first message live wait for this rather than conversation:created.
+ */
+export const nextAssigned = (agent: Socket, agentId: string) =>
+  nextEvent<any>(agent, 'conversation:updated', (c) => c.status === 'assigned' && c.assigneeId === agentId, UI_TIMEOUT_MS);
+
 export async function appOnPort(port: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const config = testConfig();
   const deps = buildDeps(config, pino({ level: config.logLevel }), { db: sharedDatabase() });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { browserTestsEnabled } from '../support/browser.js';
 import { api, collect, nextEvent, ok, ownerWithProject, sleep, untilPresence } from '../support/clients.js';
-import { agentSays, agentSocket, appOnPort, UI_TIMEOUT_MS, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
+import { agentSays, agentSocket, appOnPort, nextAssigned, UI_TIMEOUT_MS, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
 
 if (browserTestsEnabled()) {
   describe('widget: nothing lost, nothing repeated', function () {
@@ -17,8 +17,8 @@ if (browserTestsEnabled()) {
     const { projectWithAgent, openWidget } = suite;
 
     it('network drops: what the agent sent meanwhile is fetched once with afterSeq; what the visitor typed shows pending, then is delivered once', async () => {
-      const { projectId, agent } = await projectWithAgent();
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const { owner, projectId, agent } = await projectWithAgent();
+      const created = nextAssigned(agent, owner.agent.id);
       const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`);
       await widget.startChat('Otto Offline', 'otto@example.test');
       const conversation = await created;
@@ -77,7 +77,7 @@ if (browserTestsEnabled()) {
       });
       await page.goto(`${suite.t.url}/demo?projectId=${projectId}`);
       await widget.button('Open chat').click();
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const created = nextAssigned(agent, owner.agent.id);
       await widget.startChat('Lee Lost', 'lee@example.test');
       const conversation = await created;
       const received = collect(agent, 'message:created');
@@ -96,8 +96,8 @@ if (browserTestsEnabled()) {
     });
 
     it("an agent's private note leaves a hole in the visitor's seqs: the widget fills it with afterSeq, shows the next message once, and never the note", async () => {
-      const { projectId, agent } = await projectWithAgent();
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const { owner, projectId, agent } = await projectWithAgent();
+      const created = nextAssigned(agent, owner.agent.id);
       const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`);
       await widget.startChat('Hal Hole', 'hal@example.test');
       const conversation = await created;
@@ -122,14 +122,10 @@ if (browserTestsEnabled()) {
         const { owner, projectId } = await ownerWithProject(app.url);
         agent = await agentSocket(app.url, owner.token, projectId);
         await untilPresence(app.url, owner.token, projectId, owner.agent.id, 'online', UI_TIMEOUT_MS);
-        const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
-        // Routing gives the conversation to the owner after conversation:start's ack. Until then the
-        // owner is not in its audience, so a message committed before that would never reach it live.
-        const assigned = nextEvent(agent, 'conversation:updated', (c) => c.assigneeId === owner.agent.id, UI_TIMEOUT_MS);
+        const created = nextAssigned(agent, owner.agent.id);
         const widget = await openWidget(`${app.url}/demo?projectId=${projectId}`);
         await widget.startChat('Rita Restart', 'rita@example.test');
         const conversation = await created;
-        expect((await assigned).id).to.equal(conversation.id);
         const received = collect(agent, 'message:created');
         await widget.send('Before the restart');
         await waitUntil(() => received.length === 1, 'the first message');

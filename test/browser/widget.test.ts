@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { browserTestsEnabled, SCREENSHOT_DIR } from '../support/browser.js';
 import { api, collect, nextEvent, ok, ownerWithProject, sleep } from '../support/clients.js';
-import { agentSays, agentSocket, hostSite, UI_TIMEOUT_MS, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
+import { agentSays, agentSocket, hostSite, nextAssigned, UI_TIMEOUT_MS, waitUntil, widgetSuite, WidgetPage } from './widget-fixtures.js';
 
 if (browserTestsEnabled()) {
   describe('widget: a visitor in a real browser', function () {
@@ -21,7 +21,7 @@ if (browserTestsEnabled()) {
         { key: 'company', label: 'Company', required: true },
         { key: 'plan', label: 'Plan' },
       ]);
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const created = nextAssigned(agent, owner.agent.id);
       const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`);
 
       await widget.startChat('Vera Visitor', 'vera@example.test', { Company: 'Acme', Plan: 'gold' });
@@ -57,8 +57,8 @@ if (browserTestsEnabled()) {
     });
 
     it('markup sent either way shows as characters, and none of it runs', async () => {
-      const { projectId, agent } = await projectWithAgent();
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const { owner, projectId, agent } = await projectWithAgent();
+      const created = nextAssigned(agent, owner.agent.id);
       const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`);
       await widget.startChat('<b>Mallory</b>', 'mallory@example.test');
       const conversation = await created;
@@ -77,10 +77,10 @@ if (browserTestsEnabled()) {
     });
 
     it('works on a customer page of another origin, isolated from its styles, adding one global', async () => {
-      const { projectId, agent } = await projectWithAgent([{ key: 'order', label: 'Order number', required: false }]);
+      const { owner, projectId, agent } = await projectWithAgent([{ key: 'order', label: 'Order number', required: false }]);
       const site = await hostSite(suite.t.url, projectId);
       try {
-        const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+        const created = nextAssigned(agent, owner.agent.id);
         const widget = await openWidget(site.url);
         // The custom field came from the public widget-config, read across origins.
         await widget.startChat('Carla Crossorigin', 'carla@example.test', { 'Order number': 'A-1001' });
@@ -150,7 +150,7 @@ if (browserTestsEnabled()) {
 
     it('rates the conversation once the agent closes it', async () => {
       const { owner, projectId, agent } = await projectWithAgent();
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const created = nextAssigned(agent, owner.agent.id);
       const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`);
       await widget.startChat('Rob Rater', 'rob@example.test');
       const conversation = await created;
@@ -192,7 +192,7 @@ if (browserTestsEnabled()) {
     });
 
     it('works with the keyboard alone and fits a 360 px screen', async () => {
-      const { projectId, agent } = await projectWithAgent();
+      const { owner, projectId, agent } = await projectWithAgent();
       const context = await suite.browser.newContext({ viewport: { width: 360, height: 740 } });
       const page = await context.newPage();
       const widget = new WidgetPage(page, context);
@@ -205,7 +205,7 @@ if (browserTestsEnabled()) {
       expect(await focused()).to.equal('Open chat');
       await page.keyboard.press('Enter');
       await widget.textbox('Name').waitFor({ timeout: UI_TIMEOUT_MS });
-      const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+      const created = nextAssigned(agent, owner.agent.id);
       await page.keyboard.type('Kim Keys');
       await page.keyboard.press('Tab');
       await page.keyboard.type('kim@example.test');
@@ -234,10 +234,10 @@ if (browserTestsEnabled()) {
     });
 
     it('takes screenshots of the form and the chat at 1280 and 360 px', async () => {
-      const { projectId, agent } = await projectWithAgent([{ key: 'company', label: 'Company', required: true }]);
+      const { owner, projectId, agent } = await projectWithAgent([{ key: 'company', label: 'Company', required: true }]);
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
       for (const [width, height] of [[1280, 800], [360, 740]] as const) {
-        const created = nextEvent(agent, 'conversation:created', () => true, UI_TIMEOUT_MS);
+        const created = nextAssigned(agent, owner.agent.id);
         const widget = await openWidget(`${suite.t.url}/demo?projectId=${projectId}`, { width, height });
         await widget.textbox('Company').waitFor({ timeout: UI_TIMEOUT_MS });
         await widget.page.screenshot({ path: path.join(SCREENSHOT_DIR, `widget-form-${width}.png`) });
