@@ -106,7 +106,6 @@ export async function agentSocket(url: string, token: string, projectId: string)
 export const agentSays = (agent: Socket, conversationId: string, text: string) =>
   ok(agent, 'message:send', { conversationId, clientMessageId: randomUUID(), text });
 
-/** The real app on a given port (0: any), on the run's shared database: stop it and start another on the same port to restart "the server". */
 /**
  * The next conversation given to `agentId`, as its conversation:updated. Routing gives a new
  * conversation to an agent after conversation:start's ack; until that commits the agent is not
@@ -117,6 +116,7 @@ export const agentSays = (agent: Socket, conversationId: string, text: string) =
 export const nextAssigned = (agent: Socket, agentId: string) =>
   nextEvent<any>(agent, 'conversation:updated', (c) => c.status === 'assigned' && c.assigneeId === agentId, UI_TIMEOUT_MS);
 
+/** The real app on a given port (0: any), on the run's shared database: stop it and start another on the same port to restart "the server". */
 export async function appOnPort(port: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const config = testConfig();
   const deps = buildDeps(config, pino({ level: config.logLevel }), { db: sharedDatabase() });
