@@ -11,6 +11,7 @@
  * Still one batch in flight at a time, in submission order: the next leaves after the previous
  * has committed. Not on PGlite: its query runs on this thread, so it would only delay the answers.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { toAppError } from '../errors.js';
 
 export interface Queued<I, O> {
@@ -100,4 +101,3 @@ export class GroupCommit<I, O> {
   }
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

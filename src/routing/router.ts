@@ -4,6 +4,7 @@
  * project's routing lock, after the change that triggered it has committed; the database is
  * the only shared state, so any number of processes agree.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import type { Conversation } from '../conversations/conversation.store.js';
 import type { AgentStatus } from '../presence/presence-store.js';
@@ -22,8 +23,6 @@ export interface DecideOptions {
   /** Tell every waiting conversation its place (routing just turned `auto`). */
   fromHead?: boolean;
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Router {
   private stopped = false;
