@@ -72,10 +72,18 @@ class Side {
     readonly pairs: Pair[],
   ) {}
 
-  async round(perConversation: number): Promise<void> {
+  /** One round of perConversation messages; with `atLeast`, more of them until that many seconds have passed. */
+  async round(perConversation: number, atLeast = 0): Promise<void> {
     const before = cpuMicrosOf(this.pid);
-    this.rounds.push(await chatRound(this.pairs, perConversation));
+    const started = performance.now();
+    do this.rounds.push(await chatRound(this.pairs, perConversation));
+    while ((performance.now() - started) / 1000 < atLeast);
     this.cpuMicros += cpuMicrosOf(this.pid) - before;
+  }
+
+  /** How long its rounds took on average, in seconds. */
+  meanRoundSeconds(): number {
+    return this.rounds.reduce((total, round) => total + round.seconds, 0) / Math.max(1, this.rounds.length);
   }
 
   result(): ChatResult {
@@ -89,14 +97,17 @@ class Side {
 
 /**
  * The measured chat: options.messages per conversation in ROUNDS rounds; with a baseline, each
- * round beside one of the relay's, in the order relay, ours, ours, relay, relay, ours… (a drift
- * of the machine during the phase weighs on both alike).
+ * round beside one of the relay's, in the order ours, relay, relay, ours, ours, relay… (a drift
+ * of the machine during the phase weighs on both alike). Each relay round lasts at least as long
+ * as ours have on average (the same messages again until it has): the relay is several times
+ * faster, and until the eighth round its rounds of the same messages lasted 0.4–0.6 s against
+ * ours' 1.9 s, so that a slow half-second of the shared cores weighed on it four times as much.
  */
 async function alternate(ours: Side, relay: Side | null): Promise<void> {
   const perRound = Math.max(1, Math.round(options.messages / ROUNDS));
   for (let r = 0; r < ROUNDS; r++) {
-    const order = relay ? (r % 2 === 0 ? [relay, ours] : [ours, relay]) : [ours];
-    for (const side of order) await side.round(perRound);
+    const order = relay ? (r % 2 === 0 ? [ours, relay] : [relay, ours]) : [ours];
+    for (const side of order) await side.round(perRound, side === relay ? ours.meanRoundSeconds() : 0);
   }
 }
 
