@@ -54,14 +54,12 @@ export function createApp(deps: Deps): App {
   web.use(helmet());
   web.use(cors(deps.config.corsOrigins));
   web.use(express.json({ limit: '64kb' }));
-  // The pages (widget.js, /console, /demo): not REST, so not in the documented list below.
-  web.use(webRoutes());
   // Every REST route, in matching order: routers with literal paths (duplicates, export…)
-  // come before the one with /:leadId. GET /openapi.json documents exactly this list.
+  // come before the one with /:leadId. GET /openapi.json documents exactly this list. The /v1
+  // routers come first: a router mounted at the root (health, metrics, the OpenAPI document,
+  // the pages) is entered by every request that reaches it, and entering one cost each API
+  // request ≈ 2 KB of garbage (docs/performance.md, eighth round).
   const apis: DocumentedRouter[] = [
-    healthRoutes(deps),
-    metricsRoutes(deps),
-    openApiRoutes(() => apis, { title: 'Pingstreams REST API', version: '1.1.0' }),
     authRoutes(deps),
     widgetConfigRoutes(deps),
     mergeRoutes(deps, realtime),
@@ -73,8 +71,13 @@ export function createApp(deps: Deps): App {
     projectRoutes(deps, realtime),
     apiKeyRoutes(deps),
     webhookRoutes(deps),
+    healthRoutes(deps),
+    metricsRoutes(deps),
+    openApiRoutes(() => apis, { title: 'Pingstreams REST API', version: '1.1.0' }),
   ];
   for (const api of apis) web.use(api.mount, api.router);
+  // The pages (widget.js, /console, /demo): not REST, so not in the documented list above.
+  web.use(webRoutes());
   web.use(notFound);
   web.use(errorHandler(deps.logger));
 
