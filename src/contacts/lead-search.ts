@@ -33,13 +33,17 @@ export interface LeadFilters {
 export interface LeadQuery extends LeadFilters {
   limit: number;
   cursor?: string | undefined;
+  /** Rows only if this agent is a member of the project (readAsMember, src/http/authenticate.ts). */
+  memberAgentId?: string | null | undefined;
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The filters (and the cursor) as WHERE clauses on `leads` of one project. */
-function filtered(db: Db, projectId: string, query: LeadFilters & { cursor?: string | undefined }): Knex.QueryBuilder {
+function filtered(db: Db, projectId: string, query: LeadFilters & Pick<LeadQuery, 'cursor' | 'memberAgentId'>): Knex.QueryBuilder {
   const builder = db('leads').where('leads.project_id', projectId);
+  // Uncorrelated: PostgreSQL evaluates it once (a primary-key probe) before reading any lead.
+  if (query.memberAgentId) builder.whereExists(db('project_members').where({ project_id: projectId, agent_id: query.memberAgentId }).select(db.raw('1')));
   if (query.email !== undefined) builder.whereRaw('lower(leads.email) = lower(?)', [query.email]);
   if (query.verified !== undefined) builder.where('leads.verified', query.verified);
   if (query.q !== undefined && query.q !== '') builder.whereRaw(`${SEARCH_TEXT} like ?`, [`%${escapeLike(query.q.toLowerCase())}%`]);

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { membershipOf, pathId, requireAgent, requireMember } from '../http/authenticate.js';
+import { membershipOf, pathId, readAsMember, requireAgent, requireMember } from '../http/authenticate.js';
 import { DocumentedRouter } from '../http/documented-router.js';
 import { commonErrors, ConversationShape, ErrorShape, LeadShape, listOf, pageOf } from '../http/shapes.js';
 import type { Realtime } from '../realtime/socket-server.js';
@@ -81,9 +81,13 @@ export function leadRoutes(deps: Deps, realtime: Realtime): DocumentedRouter {
       summary: 'List and search leads, newest first',
       query: leadListQuery,
       responses: { 200: { description: 'One page of leads', schema: pageOf(LeadShape) }, ...commonErrors },
+      // A lookup that finds its lead is one round trip: the page's statement checks the membership.
+      readProvesMembership: true,
     },
-    async (_req, res, { query }) => {
-      res.json(await listLeads(knex, membershipOf(res).projectId, query));
+    async (req, res, { query }) => {
+      const projectId = String(req.params.projectId);
+      const page = await readAsMember(res, (memberAgentId) => listLeads(knex, projectId, { ...query, memberAgentId }), (found) => found.data.length > 0);
+      res.json(page);
     },
   );
 

@@ -42,6 +42,11 @@ export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType 
   query?: Q;
   body?: B;
   responses: Record<number, ResponseDoc>;
+  /**
+   * The handler's read returns rows only to a member of :projectId and runs through
+   * readAsMember: requireMember leaves an agent's check to it (src/http/authenticate.ts).
+   */
+  readProvesMembership?: boolean;
 }
 
 export interface RouteDoc extends RouteSpec<z.ZodType | undefined, z.ZodType | RawBodyDoc | undefined> {
@@ -117,14 +122,24 @@ export class DocumentedRouter {
     this.docs.push({ ...spec, fullPath, tag: this.tag, authenticated: this.authenticated });
     const declareRoute: RequestHandler = (_req, res, next) => {
       res.locals.routeScope = spec.scope;
+      res.locals.readProvesMembership = spec.readProvesMembership === true;
       // For the access line and the metrics (request-log.ts).
       res.locals.routeTemplate = fullPath;
       next();
     };
     this.router[spec.method](spec.path, declareRoute, ...onRoute([...this.guards, ...guards]), async (req: Request, res: Response) => {
-      const query = (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>;
-      const body = (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'];
-      await handler(req, res, { query, body });
+      let input: RouteInput<Q, B>;
+      try {
+        input = {
+          query: (spec.query ? parseInput(spec.query, req.query) : undefined) as Parsed<Q>,
+          body: (isZod(spec.body) ? parseInput(spec.body, req.body) : req.body) as RouteInput<Q, B>['body'],
+        };
+      } catch (err) {
+        // A guard that left part of its check for later (requireMember) answers first.
+        await (res.locals.beforeRefusingInput as (() => Promise<void>) | undefined)?.();
+        throw err;
+      }
+      await handler(req, res, input);
     });
     return this;
   }

@@ -1,7 +1,8 @@
 /**
  * Issue 9: requireAgent + requireMember answer from one query (agent, project, membership), with
  * the same precedence as the three queries they replaced: UNAUTHENTICATED, then NOT_FOUND, then
- * FORBIDDEN (not a member, then the wrong role). Nothing is cached: changes count at once.
+ * FORBIDDEN (not a member, then the wrong role). Nothing is cached: changes count at once. GET …/leads
+ * leaves the check to its own statement (readProvesMembership): one query when it finds a lead.
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -66,21 +67,65 @@ describe('project route guards (one query for agent, project and membership)', (
     expectError(await api(t.url, 'GET', `/v1/projects/${projectId}/leads`, { token: member.token }), 403, 'FORBIDDEN');
   });
 
-  it('GET …/leads?email= makes one query for the guards and one for the page', async () => {
-    const { owner, projectId } = await ownerWithProject(t.url);
-    const knex = t.deps.db.knex;
+  /** The SQL of every query this app runs while `run` does (only this request's queries name these tables: the background workers of an idle app do not). */
+  async function queriesDuring(run: () => Promise<void>): Promise<string[]> {
     const seen: string[] = [];
     const listener = (query: { sql: string }) => seen.push(query.sql);
-    knex.on('query', listener);
+    t.deps.db.knex.on('query', listener);
     try {
-      const res = await api(t.url, 'GET', `/v1/projects/${projectId}/leads?email=nobody@example.test`, { token: owner.token });
-      expect(res.status).to.equal(200);
+      await run();
     } finally {
-      knex.off('query', listener);
+      t.deps.db.knex.off('query', listener);
     }
-    // Only this request's queries name these tables (the background workers of an idle app do not).
-    const guards = seen.filter((sql) => /\b(agents|projects|project_members)\b/.test(sql));
-    expect(guards, guards.join('\n')).to.have.length(1);
-    expect(seen.filter((sql) => /\bleads\b/.test(sql))).to.have.length(1);
+    return seen.filter((sql) => /\b(agents|projects|project_members|leads)\b/.test(sql));
+  }
+
+  it('GET …/leads?email= that finds its lead is one query, which checks the membership; finding none adds the guards\' query', async () => {
+    const { owner, projectId } = await ownerWithProject(t.url);
+    const lead = await api(t.url, 'POST', `/v1/projects/${projectId}/leads`, { token: owner.token, body: { email: 'found@example.test' } });
+    expect(lead.status).to.equal(201);
+
+    let res: any;
+    const found = await queriesDuring(async () => {
+      res = await api(t.url, 'GET', `/v1/projects/${projectId}/leads?email=FOUND@example.test`, { token: owner.token });
+    });
+    expect(res!.status).to.equal(200);
+    expect(res!.body.data.map((l: { id: string }) => l.id)).to.deep.equal([lead.body.id]);
+    expect(found, found.join('\n')).to.have.length(1);
+    expect(found[0]).to.match(/\bproject_members\b/).and.match(/\bleads\b/);
+
+    const none = await queriesDuring(async () => {
+      res = await api(t.url, 'GET', `/v1/projects/${projectId}/leads?email=nobody@example.test`, { token: owner.token });
+    });
+    expect(res!.status).to.equal(200);
+    expect(res!.body.data).to.deep.equal([]);
+    expect(none, none.join('\n')).to.have.length(2);
+    expect(none.filter((sql) => /\bleads\b/.test(sql))).to.have.length(1);
+  });
+
+  it('GET …/leads: a non-member, a removed member and a deleted agent get nothing of a lead that is there, and the guards\' answer', async () => {
+    const { owner, projectId } = await ownerWithProject(t.url);
+    expect((await api(t.url, 'POST', `/v1/projects/${projectId}/leads`, { token: owner.token, body: { email: 'there@example.test' } })).status).to.equal(201);
+    const path = `/v1/projects/${projectId}/leads?email=there@example.test`;
+    const stranger = await signup(t.url, 'Stan Stranger');
+    const notMember = await api(t.url, 'GET', path, { token: stranger.token });
+    expectError(notMember, 403, 'FORBIDDEN');
+    expect(notMember.body.error.message).to.match(/not a member/);
+    // The guards come before the input, as on every route: 403, not 400, for a non-member's bad query.
+    expectError(await api(t.url, 'GET', `/v1/projects/${projectId}/leads?limit=zero`, { token: stranger.token }), 403, 'FORBIDDEN');
+    expectError(await api(t.url, 'GET', `/v1/projects/${projectId}/leads?cursor=not-a-cursor`, { token: stranger.token }), 403, 'FORBIDDEN');
+
+    const member = await addAgent(t.url, owner.token, projectId, 'agent');
+    expect((await api(t.url, 'GET', path, { token: member.token })).body.data).to.have.length(1);
+    expectError(await api(t.url, 'GET', `/v1/projects/${projectId}/leads?limit=zero`, { token: member.token }), 400, 'VALIDATION_FAILED');
+    expect((await api(t.url, 'DELETE', `/v1/projects/${projectId}/agents/${member.agent.id}`, { token: owner.token })).status).to.equal(204);
+    expectError(await api(t.url, 'GET', path, { token: member.token }), 403, 'FORBIDDEN');
+
+    const admin = await addAgent(t.url, owner.token, projectId, 'admin');
+    expect((await api(t.url, 'GET', path, { token: admin.token })).body.data).to.have.length(1);
+    await deleteAgent(admin.agent.id);
+    const gone = await api(t.url, 'GET', path, { token: admin.token });
+    expectError(gone, 401, 'UNAUTHENTICATED');
+    expect(gone.body.error.message).to.match(/no longer exists/);
   });
 });
