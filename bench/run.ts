@@ -13,7 +13,7 @@ import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
 import { meanBatch, readBatchSize } from './metrics.js';
 import { parseOptions } from './options.js';
 import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
-import { cpuMicrosOf, fmt, loadAverage } from './stats.js';
+import { cpuMicrosOf, fmt, loadAverage, quietMachine } from './stats.js';
 import { loadMessagesEmbedded, loadMessagesPostgres, PER_CONVERSATION } from './stored.js';
 import { Targets } from './targets.js';
 
@@ -129,10 +129,17 @@ const count = (n: number) => n.toLocaleString('en-US');
 const short = (n: number) => new Intl.NumberFormat('en-US', { notation: 'compact' }).format(n);
 const storedLabel = (kind: string) => `${kind} (${count(options.stored)} stored messages)`;
 
+/** Before a measured phase: until the machine has been quiet for a second (what the last phase left behind runs first). */
+async function settle(label: string): Promise<void> {
+  const seconds = await quietMachine();
+  say(`${label}: machine quiet after ${fmt(seconds)} s`);
+}
+
 /** New tenant, new pairs: nothing of the empty-database run is reused. */
 async function serverChat(server: ServerUnderTest, baseline: Baseline | null, label: string = server.kind): Promise<ServerFigures> {
   const tenant = await newTenant(server.url);
   const pairs = await pingstreamsPairs(server.url, tenant, options.conversations);
+  await settle(label);
   await warmUp(pairs);
   const before = await readBatchSize(server.url);
   const ours = new Side(server.pid, pairs);
@@ -253,6 +260,7 @@ async function idlePhase(nodeArgs: string[]): Promise<{ pingstreams: IdleResult;
   const order: ('pingstreams' | 'relay')[] = options.phases.has('relay') ? ['relay', 'pingstreams', 'pingstreams', 'relay'] : ['pingstreams'];
   const runs = { pingstreams: [] as IdleResult[], relay: [] as IdleResult[] };
   for (const side of order) {
+    await settle(`${side} idle`);
     const result = await idleRun(side, nodeArgs);
     runs[side].push(result);
     idleLine(`${side === 'relay' ? 'relay' : 'pingstreams postgres'} idle, run ${runs[side].length}`, result);
@@ -286,6 +294,7 @@ async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
   for (const size of options.leads) {
     const loadSeconds = await loadLeads(server.databaseUrl!, tenant.projectId, loaded, size);
     loaded = size;
+    await settle(`leads ${size}`);
     const r = { ...(await measureLeads(server.url, tenant, size, options.samples)), loadSeconds };
     say(`leads ${size} (loaded in ${fmt(loadSeconds)} s): email p50 ${fmt(r.emailP50, 2)} ms p99 ${fmt(r.emailP99, 2)} ms, substring p50 ${fmt(r.searchP50, 2)} ms p99 ${fmt(r.searchP99, 2)} ms; GET /healthz on the same server p50 ${fmt(r.floorP50, 2)} ms p99 ${fmt(r.floorP99, 2)} ms`);
     results.push(r);

@@ -26,3 +26,28 @@ export function cpuMicrosOf(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
+
+/** The whole machine's busy and total CPU ticks so far (Linux /proc/stat, all cores). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  // idle and iowait are not work.
+  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits (at most `maxSeconds`) until the machine has been nearly idle for a whole second (under
+ * `busyShare` of all cores busy), and says how long that took: what a phase leaves behind (a
+ * dropped database's files, PostgreSQL's checkpoint, the kernel writing back) must not run
+ * during the next phase's rounds, where it weighed on the relay's short rounds more than on ours.
+ */
+export async function quietMachine(maxSeconds = 30, busyShare = 0.15): Promise<number> {
+  const started = performance.now();
+  while ((performance.now() - started) / 1000 < maxSeconds) {
+    const before = machineTicks();
+    await sleep(1000);
+    const after = machineTicks();
+    if ((after.busy - before.busy) / Math.max(1, after.total - before.total) < busyShare) break;
+  }
+  return (performance.now() - started) / 1000;
+}
