@@ -151,7 +151,7 @@ function toOutcome(row: BatchRow, input: NewMessage): Outcome {
       return { error: new AppError('FORBIDDEN', 'Only the assignee, agents who joined, owners and admins may do this.') };
     case 'closed':
       return { error: new AppError('CONVERSATION_CLOSED', 'This conversation is closed.') };
-    default:
+    default: {
       const known = { conversation_id: input.conversationId, client_message_id: input.clientMessageId };
       return {
         result: {
@@ -165,6 +165,7 @@ function toOutcome(row: BatchRow, input: NewMessage): Outcome {
           audience: { projectId: input.projectId, leadId: row.lead_id, assigneeId: row.assignee_id, participants: row.participants ?? [] },
         },
       };
+    }
   }
 }
 

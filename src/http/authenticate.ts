@@ -110,10 +110,10 @@ export function requireMember(deps: Deps, roles?: readonly Role[]): RequestHandl
     if (res.locals.readProvesMembership === true && !roles) {
       let settled: Promise<void> | undefined;
       const settle = () =>
-        (settled ??= memberOf(deps, projectId, agentId, roles).then((membership) => {
+        (settled ??= memberOf(deps, projectId, agentId).then((membership) => {
           res.locals.membership = membership;
         }));
-      res.locals.unprovenMember = { projectId, agentId, settle } satisfies UnprovenMember;
+      res.locals.unprovenMember = { agentId, settle } satisfies UnprovenMember;
       // A non-member whose query is also invalid hears 403, as on every other route, not 400.
       res.locals.beforeRefusingInput = settle;
       next();
@@ -139,7 +139,6 @@ async function memberOf(deps: Deps, projectId: string, agentId: string, roles?: 
 
 /** An agent whose membership requireMember left to the route's read (readAsMember). */
 interface UnprovenMember {
-  projectId: string;
   agentId: string;
   /** Runs requireMember's check (once): resolves with res.locals.membership set, or throws its answer. */
   settle(): Promise<void>;

@@ -43,8 +43,9 @@ export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType 
   body?: B;
   responses: Record<number, ResponseDoc>;
   /**
-   * The handler's read returns rows only to a member of :projectId and runs through
-   * readAsMember: requireMember leaves an agent's check to it (src/http/authenticate.ts).
+   * requireMember leaves an agent's check to the handler's read, which must run through
+   * readAsMember with a statement that returns rows only to a member of :projectId
+   * (src/http/authenticate.ts): a handler that answers otherwise answers unchecked.
    */
   readProvesMembership?: boolean;
 }
