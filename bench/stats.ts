@@ -1,4 +1,4 @@
-/** Small numbers helpers for the bench: percentiles, process memory, load average. */
+/** Small numbers helpers for the bench: percentiles, process memory and CPU, load average, a quiet machine. */
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -39,7 +39,7 @@ function machineTicks(): { busy: number; total: number } {
  * Waits (at most `maxSeconds`) until the machine has been nearly idle for a whole second (under
  * `busyShare` of all cores busy), and says how long that took: what a phase leaves behind (a
  * dropped database's files, PostgreSQL's checkpoint, the kernel writing back) must not run
- * during the next phase's rounds, where it weighed on the relay's short rounds more than on ours.
+ * during the next phase's rounds, where it would weigh on some rounds and not on others.
  */
 export async function quietMachine(maxSeconds = 30, busyShare = 0.15): Promise<number> {
   const started = performance.now();
