@@ -11,12 +11,16 @@ export interface BenchOptions {
   pgUrl: string;
   redisUrl: string;
   cpuProf: boolean;
+  /** Extra node flags for the Pingstreams servers under test (never the relay), e.g. a GC setting to try. */
+  serverNodeArgs: string[];
 }
 
 export const ALL_PHASES = ['relay', 'postgres', 'embedded', 'stored', 'idle', 'leads'];
 
 const USAGE = `npm run bench -- [--quick] [--phases=${ALL_PHASES.join(',')}] [--conversations=100] [--messages=300]
                    [--stored=1000000] [--idle=10000] [--leads=1000,1000000] [--samples=1000] [--cpu-prof]
+                   [--server-node-args="--max-semi-space-size=64 …"]
+  server-node-args: node flags for the Pingstreams servers only (the relay keeps node's defaults)
   stored: after the postgres and/or embedded chat phase (select one of them too), load --stored
           messages into the same database and run that chat phase again (--quick: 50,000)
   PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)`;
@@ -50,5 +54,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     pgUrl: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     cpuProf: flags.has('cpu-prof'),
+    serverNodeArgs: (flags.get('server-node-args') ?? '').split(/\s+/).filter(Boolean),
   };
 }

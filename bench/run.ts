@@ -162,8 +162,9 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
 async function main(): Promise<void> {
   console.log(`bench ${new Date().toISOString()}: ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ` +
     `${options.conversations} conversations × ${options.messages} messages, ${options.idle} idle sockets, leads ${options.leads.join(' / ')}` +
-    (options.phases.has('stored') ? `, ${count(options.stored)} stored messages` : ''));
-  const nodeArgs = options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
+    (options.phases.has('stored') ? `, ${count(options.stored)} stored messages` : '') +
+    (options.serverNodeArgs.length > 0 ? `, server node args ${options.serverNodeArgs.join(' ')}` : ''));
+  const nodeArgs = [...options.serverNodeArgs, ...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [])];
   const chatPhases = ['postgres', 'embedded'].filter((p) => options.phases.has(p));
   const baseline = options.phases.has('relay') && chatPhases.length > 0 ? await startBaseline() : null;
 
