@@ -22,6 +22,7 @@ import { cors } from './http/cors.js';
 import { webRoutes } from './http/web.routes.js';
 import { widgetConfigRoutes } from './projects/widget-config.routes.js';
 import { errorHandler, notFound } from './http/errors.js';
+import { appHttpObjects, type AppHttpObjects } from './http/app-http-objects.js';
 import { createSocketServer } from './realtime/socket-server.js';
 import type { Notifier } from './realtime/notifier.js';
 import { apiKeyRoutes } from './integrations/api-keys.routes.js';
@@ -39,9 +40,14 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp(deps: Deps): App {
+/**
+ * `httpObjects`: the classes of the server that receives the requests, when it is not this app's
+ * own `server` (main.ts's BootServer hands its requests over); the app adopts them.
+ */
+export function createApp(deps: Deps, httpObjects: AppHttpObjects = appHttpObjects()): App {
   const web = express();
-  const server = http.createServer(web);
+  httpObjects.adoptBy(web);
+  const server = http.createServer(httpObjects.serverOptions, web);
   const { io, notifier, drain, isLeadOnline, router } = createSocketServer(server, deps);
   observeSockets([io.of('/visitor'), io.of('/agent')], deps.logger, deps.metrics);
   const realtime = { notifier, isLeadOnline, router };
@@ -50,7 +56,7 @@ export function createApp(deps: Deps): App {
   // One trusted proxy: req.ip is the address it appended, as the rate limits read it (src/limits/client-ip.ts).
   web.set('trust proxy', deps.config.trustProxy ? 1 : false);
   // First: every later middleware logs with the request id, and every answer is counted.
-  web.use(requestLog(deps.logger, deps.metrics, () => apis));
+  web.use(requestLog(web, deps.logger, deps.metrics, () => apis));
   web.use(helmet());
   web.use(cors(deps.config.corsOrigins));
   web.use(express.json({ limit: '64kb' }));

@@ -93,7 +93,7 @@ async function start(): Promise<void> {
   noteWhereEmbeddedDataLives();
   if (!(await prepareDatabase())) return;
   stopStatistics = keepStatistics(deps.db, logger);
-  app = createApp(deps);
+  app = createApp(deps, boot.httpObjects);
   boot.serve(app);
   adminSocket = await openAdminSocket(deps);
   logger.info({ port, database: config.database.kind, redis: config.redisUrl !== null }, 'listening');

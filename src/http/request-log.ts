@@ -3,7 +3,7 @@
  * it (`req.log`), one access line when it ends, and the HTTP metrics by route template.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { DocumentedRouter } from './documented-router.js';
 import type { Metrics } from './metrics.js';
@@ -52,12 +52,37 @@ function routeMatcher(routers: () => readonly DocumentedRouter[]): RouteMatcher 
   };
 }
 
+/** Where a request keeps its logger once made (defineRequestLogger). */
+const LOGGER = Symbol('request logger');
+
+/**
+ * `req.log` on the app's request prototype, once: the request's logger is made when first used
+ * (most requests log nothing but their access line) and kept on the request. Not an accessor
+ * defined on each request: that gave every request a hidden class of its own, which the garbage
+ * collector kept alive with the request through young-generation collections (≈ 8 KB promoted
+ * per request; docs/performance.md, tenth round).
+ */
+function defineRequestLogger(app: Express, logger: Logger): void {
+  type WithLogger = Request & { [LOGGER]?: Logger };
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    enumerable: true,
+    get(this: WithLogger) {
+      return (this[LOGGER] ??= logger.child({ reqId: this.id }));
+    },
+    set(this: WithLogger, value: Logger) {
+      this[LOGGER] = value;
+    },
+  });
+}
+
 /**
  * Must come first, so that every later middleware and handler can log through `req.log`.
  * The access line has the method, the path (never the query string: it may carry secrets),
  * the route template, the status and the duration; never headers or bodies.
  */
-export function requestLog(logger: Logger, metrics: Metrics, routers: () => readonly DocumentedRouter[]): RequestHandler {
+export function requestLog(app: Express, logger: Logger, metrics: Metrics, routers: () => readonly DocumentedRouter[]): RequestHandler {
+  defineRequestLogger(app, logger);
   const routeOf = routeMatcher(routers);
   // The access line's keys are the ones below and reqId, none of them a redacted name
   // (src/logger.ts): passing it through the redaction found nothing to censor, and cost more
@@ -69,14 +94,6 @@ export function requestLog(logger: Logger, metrics: Metrics, routers: () => read
     const incoming = req.get('x-request-id');
     const reqId = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = reqId;
-    // Made when first used: most requests log nothing but their access line.
-    let log: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: true,
-      get: () => (log ??= logger.child({ reqId })),
-      set: (value: Logger) => (log = value),
-    });
     res.setHeader('X-Request-Id', req.id);
     // Read now: routers rewrite req.url while they handle the request.
     const path = req.path;

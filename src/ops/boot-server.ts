@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { App } from '../app.js';
 import type { Deps } from '../deps.js';
+import { appHttpObjects } from '../http/app-http-objects.js';
 
 export type BootPhase = 'waiting for the database' | 'migrating the database';
 
@@ -15,9 +16,11 @@ export class BootServer {
   readonly server: http.Server;
   private app: App | null = null;
   private phase: BootPhase = 'waiting for the database';
+  /** The classes this server makes requests and responses with: give them to createApp. */
+  readonly httpObjects = appHttpObjects();
 
   constructor(private readonly deps: Deps) {
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer(this.httpObjects.serverOptions, (req, res) => {
       if (this.app) this.app.server.emit('request', req, res);
       else void this.answerWhileStarting(req, res);
     });
