@@ -1,13 +1,13 @@
 /**
  * What one REST request leaves to the garbage collector, from the server's own `--trace-gc-nvp`:
  * Pingstreams spawned on PostgreSQL + Redis (a database of its own, dropped afterwards) with
- * 1,000 leads, then, one request at a time over one kept-alive connection, 5,000 unmeasured
- * email lookups and for each series below N requests (3,000 by default): `GET /healthz` and the
+ * 1,000 leads (or `leads`), then, one request at a time over one kept-alive connection, 5,000
+ * unmeasured email lookups (of other leads than the measured ones, as the bench does) and for each series below N requests (3,000 by default): `GET /healthz` and the
  * email lookup. Per series: KB allocated per request, MB promoted per scavenge, the scavenges'
  * pauses (p50, max), mark-compacts, and the requests' p50/p99 as this client saw them. Not part
  * of `npm run bench`: run it on its own (docs/performance.md, tenth round).
  *
- *   npx tsx bench/gc-per-request.ts [N]       # PG_URL, REDIS_URL as for npm run bench
+ *   npx tsx bench/gc-per-request.ts [N] [leads]   # PG_URL, REDIS_URL as for npm run bench
  *   SERVER_NODE_ARGS="--max-semi-space-size=64" npx tsx bench/gc-per-request.ts
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,6 +21,7 @@ import { ROOT } from './servers.js';
 import { percentile } from './stats.js';
 
 const N = Number(process.argv[2] ?? 3_000);
+const LEADS = Number(process.argv[3] ?? 1_000);
 const admin = new URL(process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const psqlArgs = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
 const name = `pingstreams_gc_${process.pid}`;
@@ -49,7 +50,7 @@ try {
   if (!port) throw new Error(`the server did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-2_000)}`);
   const url = `http://127.0.0.1:${port}`;
   const tenant = await newTenant(url);
-  await loadLeads(databaseUrl, tenant.projectId, 0, 1_000);
+  await loadLeads(databaseUrl, tenant.projectId, 0, LEADS);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const get = (requestPath: string, headers: http.OutgoingHttpHeaders) =>
@@ -63,10 +64,10 @@ try {
         .on('error', reject);
     });
   const auth = { authorization: `Bearer ${tenant.ownerToken}` };
-  const lookup = (i: number) => get(`/v1/projects/${tenant.projectId}/leads?email=LEAD${1 + ((i * 7919) % 1_000)}@example.test`, auth);
+  const lookup = (i: number) => get(`/v1/projects/${tenant.projectId}/leads?email=LEAD${1 + ((i * 7919) % LEADS)}@example.test`, auth);
   const series = { healthz: () => get('/healthz', {}), 'email lookup': lookup };
 
-  for (let i = 0; i < 5_000; i++) await lookup(i);
+  for (let i = 0; i < 5_000; i++) await lookup(N + i);
   const times: Record<string, number[]> = {};
   for (const [label, request] of Object.entries(series)) {
     mark(`start ${label}`);
@@ -77,7 +78,7 @@ try {
   agent.destroy();
 
   const log = fs.readFileSync(logFile, 'utf8');
-  console.log(`gc-per-request ${new Date().toISOString()}: ${os.cpus().length} cores, node ${process.version}, ${N} requests per series, server flags ${nodeArgs.join(' ')}`);
+  console.log(`gc-per-request ${new Date().toISOString()}: ${os.cpus().length} cores, node ${process.version}, ${N} requests per series, ${LEADS} leads, server flags ${nodeArgs.join(' ')}`);
   for (const label of Object.keys(series)) {
     const window = log.slice(log.indexOf(`GC-PER-REQUEST start ${label}`), log.indexOf(`GC-PER-REQUEST end ${label}`));
     const gcs = [...window.matchAll(/pause=([\d.]+) .*?gc=(\w+) .*?promoted=(\d+) .*?allocated=(\d+)|pause=([\d.]+) .*?gc=(\w+) .*?allocated=(\d+) .*?promoted=(\d+)/g)].map((m) => ({

@@ -23,7 +23,9 @@ const USAGE = `npm run bench -- [--quick] [--phases=${ALL_PHASES.join(',')}] [--
   server-node-args: node flags for the Pingstreams servers only (the relay keeps node's defaults)
   stored: after the postgres and/or embedded chat phase (select one of them too), load --stored
           messages into the same database and run that chat phase again (--quick: 50,000)
-  PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)`;
+  PG_URL (postgres://postgres@127.0.0.1:5432/postgres: creates and drops a database of its own), REDIS_URL (redis://127.0.0.1:6379)
+  BENCH_SERVER_LOG=/tmp/srv: every spawned server's whole output also goes to /tmp/srv.<script>.<ms> (with
+          --server-node-args="--trace-gc --trace-gc-nvp", the GC of each phase)`;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const flags = new Map<string, string>();

@@ -28,13 +28,16 @@ export function spawnNode(script: string, env: Record<string, string | undefined
   // 20 KB of garbage per REST request, in the same process that times the requests.
   const chunks: Buffer[] = [];
   let kept = 0;
+  const copy = process.env.BENCH_SERVER_LOG ? fs.openSync(`${process.env.BENCH_SERVER_LOG}.${path.basename(script)}.${Date.now()}`, 'w') : null;
   const keep = (chunk: Buffer) => {
+    if (copy !== null) fs.writeSync(copy, chunk);
     chunks.push(chunk);
     kept += chunk.length;
     while (kept - chunks[0]!.length >= KEEP_BYTES) kept -= chunks.shift()!.length;
   };
   const printed = () => Buffer.concat(chunks).toString().slice(-KEEP_BYTES);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (copy !== null) void exited.then(() => fs.closeSync(copy));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
