@@ -29,8 +29,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows: whatever is typed (or pasted) as soon as it appears is
+  // not echoed by the terminal (test/ops/admin-cli.test.ts types at the prompt at once).
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
