@@ -3,14 +3,15 @@
  * the Express app's prototypes.
  *
  * Express gives every request and response its app's prototypes (`Object.setPrototypeOf` in
- * `app.handle`), and V8 makes the garbage collector pay for it: objects whose prototype was
- * changed after they were made kept others alive through young-generation collections. Measured
+ * `app.handle`), and the garbage collector paid for it: each request's objects survived
+ * young-generation collections (why, inside V8, was not pinned down). Measured
  * with node 20's `--trace-gc-nvp`, 20,000 keep-alive `GET /healthz` one at a time
  * (docs/performance.md, tenth round): a bare node:http server allocated 6.4 KB a request,
  * promoted nothing and scavenged in 0.1–0.2 ms; Express with one route allocated 26 KB, promoted
  * 3–5 MB per scavenge, scavenged in 8–16 ms and ran a mark-compact every five scavenges. With the
  * classes below: 11.5 KB, nothing promoted, 0.4–0.8 ms, no mark-compact. (A plain function as
- * `new.target` for Reflect.construct, even with Node's own prototype, was as bad as Express.)
+ * `new.target` for Reflect.construct, even with Node's own prototype, was nearly as bad: 1.5 MB
+ * promoted per scavenge. Classes, as below, are not.)
  *
  * Each class extends Node's; `adoptBy(app)` puts the app's prototype under the class's and makes
  * the class's the app's, so Express's `setPrototypeOf` finds the prototype already there and
