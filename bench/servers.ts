@@ -19,7 +19,16 @@ export interface Spawned {
 }
 
 /** Runs `node --import tsx <script>` and resolves once it logs {"msg":"listening","port":…}. */
-export function spawnNode(script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<Spawned> {
+/**
+ * `outputFile`: where the process's whole output is copied as it comes (by default, with
+ * BENCH_SERVER_LOG set, `$BENCH_SERVER_LOG.<script>.<ms>`; otherwise nowhere).
+ */
+export function spawnNode(
+  script: string,
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+  outputFile = process.env.BENCH_SERVER_LOG ? `${process.env.BENCH_SERVER_LOG}.${path.basename(script)}.${Date.now()}` : undefined,
+): Promise<Spawned> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,7 +37,7 @@ export function spawnNode(script: string, env: Record<string, string | undefined
   // 20 KB of garbage per REST request, in the same process that times the requests.
   const chunks: Buffer[] = [];
   let kept = 0;
-  const copy = process.env.BENCH_SERVER_LOG ? fs.openSync(`${process.env.BENCH_SERVER_LOG}.${path.basename(script)}.${Date.now()}`, 'w') : null;
+  const copy = outputFile !== undefined ? fs.openSync(outputFile, 'w') : null;
   const keep = (chunk: Buffer) => {
     if (copy !== null) fs.writeSync(copy, chunk);
     chunks.push(chunk);
@@ -96,7 +105,7 @@ const commonEnv = {
 };
 
 /** Pingstreams on a throwaway database of its own on the PostgreSQL at PG_URL, with Redis at REDIS_URL. */
-export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUrl: string; nodeArgs?: string[] }): Promise<ServerUnderTest> {
+export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUrl: string; nodeArgs?: string[]; outputFile?: string }): Promise<ServerUnderTest> {
   const name = `pingstreams_bench_${process.pid}_${Date.now()}`;
   const admin = new URL(options.pgAdminUrl);
   const psqlArgs = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
@@ -104,7 +113,7 @@ export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUr
   const databaseUrl = `${admin.protocol}//${admin.username || 'postgres'}${admin.password ? `:${admin.password}` : ''}@${admin.hostname}:${admin.port || '5432'}/${name}`;
   let server: Spawned;
   try {
-    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs);
+    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs, options.outputFile);
   } catch (err) {
     execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
     throw err;
