@@ -56,18 +56,25 @@ if (browserTestsEnabled()) {
       const page = await context.newPage();
       const widget = new WidgetPage(page, context);
       suite.track(widget);
-      // Between the page and the server: note each message:send, and lose the first answer to "Is anyone there?".
+      // Between the page and the server: note each message:send and each message:list still unanswered, and lose the first answer to "Is anyone there?".
       const sentIds: string[] = [];
+      const listsUnanswered = new Set<string>();
+      let listsAsked = 0;
       let dropped = 0;
       await page.routeWebSocket(/\/socket\.io\//, (ws) => {
         const server = ws.connectToServer();
         ws.onMessage((frame) => {
           const text = String(frame);
           if (text.startsWith('42/visitor,') && text.includes('"message:send"')) sentIds.push(JSON.parse(text.slice(text.indexOf('[')))[1].clientMessageId);
+          if (text.startsWith('42/visitor,') && text.includes('"message:list"')) {
+            listsAsked++;
+            listsUnanswered.add(text.slice('42/visitor,'.length, text.indexOf('[')));
+          }
           server.send(frame);
         });
         server.onMessage((frame) => {
           const text = String(frame);
+          if (text.startsWith('43/visitor,')) listsUnanswered.delete(text.slice('43/visitor,'.length, text.indexOf('[')));
           if (dropped === 0 && text.startsWith('43/visitor,') && text.includes('"text":"Is anyone there?"')) {
             dropped++;
             return;
@@ -81,6 +88,9 @@ if (browserTestsEnabled()) {
       await widget.startChat('Lee Lost', 'lee@example.test');
       const conversation = await created;
       const received = collect(agent, 'message:created');
+      // The opening chat loads its log (the latest page, then a catch-up): a load answered after the
+      // message is stored would show it stored, and rightly so, with no retry left to watch.
+      await waitUntil(() => listsAsked >= 2 && listsUnanswered.size === 0, 'the chat to load its messages');
 
       await widget.send('Is anyone there?');
       await waitUntil(() => dropped === 1, 'the lost ack');
