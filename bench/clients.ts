@@ -85,6 +85,17 @@ export async function pingstreamsPairs(url: string, tenant: Tenant, n: number): 
   });
 }
 
+/**
+ * The end of a chat phase, as a working day ends: each agent closes its conversation, then goes.
+ * Agents who just disconnected would leave their conversations assigned: 60 s later (the routing
+ * grace period) the server's routing sweeper would start taking them back to the queue, 20 per
+ * 5-s sweep, each in a transaction of its own, while a later phase is being measured.
+ */
+export async function endPingstreamsPairs(pairs: Pair[]): Promise<void> {
+  await pool(pairs, 8, (pair) => command(pair.agent, 'conversation:close', { conversationId: pair.conversationId }));
+  closeAll(pairs.flatMap((p) => [p.visitor, p.agent]));
+}
+
 export function closeAll(sockets: Socket[]): void {
   for (const s of sockets) s.disconnect();
 }

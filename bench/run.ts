@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chatRound, summarize, type ChatResult, type ChatRound } from './chat.js';
-import { closeAll, newTenant, pingstreamsPairs, relayPairs, type Pair } from './clients.js';
+import { closeAll, endPingstreamsPairs, newTenant, pingstreamsPairs, relayPairs, type Pair } from './clients.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
 import { meanBatch, readBatchSize } from './metrics.js';
@@ -146,7 +146,7 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   const relay = baseline ? new Side(baseline.pid, baseline.pairs) : null;
   await alternate(ours, relay);
   const batch = meanBatch(before, await readBatchSize(server.url));
-  closeAll(sockets(pairs));
+  await endPingstreamsPairs(pairs);
   const chat = ours.result();
   chatLine(`pingstreams ${label}`, chat);
   // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
