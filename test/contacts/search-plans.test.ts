@@ -82,6 +82,9 @@ async function explain(db: Knex | Knex.Transaction, builder: Knex.QueryBuilder):
   return { plan: root.Plan, ms: root['Execution Time'] };
 }
 
+/** A bound value as an SQL literal, for EXECUTE (a utility statement takes no parameters). */
+const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
+
 /**
  * EXPLAIN ANALYZE of the generic plan of exactly the SQL the API runs: the plan a connection
  * keeps for the named statement once PostgreSQL stops planning it per call (after five runs,
@@ -90,7 +93,6 @@ async function explain(db: Knex | Knex.Transaction, builder: Knex.QueryBuilder):
  */
 async function explainGeneric(db: Knex, builder: Knex.QueryBuilder): Promise<PlanNode> {
   const { sql, bindings } = builder.toSQL().toNative();
-  const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
   return db.transaction(async (trx) => {
     await trx.raw('set local plan_cache_mode = force_generic_plan');
     await trx.raw(`prepare generic_page as ${sql}`);
@@ -213,7 +215,6 @@ describe('lead search: plans on a large project', () => {
     const members = await db('project_members').where({ project_id: big.projectId }).select('agent_id');
     const query = leadListQuery.parse({ email: REPEAT_BUYER });
     const { sql, bindings } = leadPageQuery(db, big.projectId, { ...query, memberAgentId: members[0]!.agent_id }).toSQL().toNative();
-    const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
     const counts = await db.transaction(async (trx) => {
       await trx.raw(`prepare email_page as ${sql}`);
       try {
