@@ -1,6 +1,6 @@
 /**
  * Statistics on lower(email) for leads. Its index is partial (`where email is not null`), and
- * PostgreSQL gathers statistics on a partial index's expressions for no one: the planner guessed
+ * PostgreSQL gathers no statistics on a partial index's expressions: the planner guessed
  * that `lower(email) = …` matches 0.5% of a project (5,000 rows at 1,000,000 leads) where it
  * matches one or two. With that guess the email lookup's named statement (src/contacts/
  * lead-search.ts) never got a kept generic plan: its estimate looked worse than the custom plans',
