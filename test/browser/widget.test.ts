@@ -4,6 +4,7 @@
  * a socket. Controls are found by role and accessible name (../shared/spec/ui.md).
  */
 import { expect } from 'chai';
+import type { Page } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { browserTestsEnabled, SCREENSHOT_DIR } from '../support/browser.js';
@@ -198,13 +199,14 @@ if (browserTestsEnabled()) {
       const widget = new WidgetPage(page, context);
       suite.track(widget);
       await page.goto(`${suite.t.url}/demo?projectId=${projectId}`);
-      // The focused control inside the widget's shadow root: its aria-label, else its text.
-      const focused = () => page.evaluate<string | null>("(e => e && (e.getAttribute('aria-label') ?? e.textContent))(document.activeElement?.shadowRoot?.activeElement)");
+      const focused = () => focusedInWidget(page);
 
       await page.keyboard.press('Tab');
       expect(await focused()).to.equal('Open chat');
       await page.keyboard.press('Enter');
       await widget.textbox('Name').waitFor({ timeout: UI_TIMEOUT_MS });
+      // Moved in the same task that showed the field: nothing typed from now on can miss it.
+      expect(await focused()).to.equal('name');
       const created = nextAssigned(agent, owner.agent.id);
       await page.keyboard.type('Kim Keys');
       await page.keyboard.press('Tab');
@@ -231,6 +233,33 @@ if (browserTestsEnabled()) {
       await page.keyboard.press('Escape');
       expect(await focused()).to.equal('Open chat');
       expect(await page.getByRole('dialog', { name: 'Chat' }).count()).to.equal(0);
+    });
+
+    it('gives the focus to the first field when the form fields arrive after the panel opened', async () => {
+      const { projectId } = await projectWithAgent();
+      const context = await suite.browser.newContext();
+      const page = await context.newPage();
+      const widget = new WidgetPage(page, context);
+      suite.track(widget);
+      // The widget's settings held back until the panel is open on "Loading…".
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/widget-config$/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${suite.t.url}/demo?projectId=${projectId}`);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog', { name: 'Chat' }).getByText('Loading…').waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await focusedInWidget(page)).to.equal('Close chat');
+
+      release();
+      await widget.textbox('Name').waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await focusedInWidget(page)).to.equal('name');
+      await page.keyboard.type('Kim Late');
+      expect(await widget.textbox('Name').inputValue()).to.equal('Kim Late');
+      expect(await page.getByRole('dialog', { name: 'Chat' }).count()).to.equal(1);
     });
 
     it('takes screenshots of the form and the chat at 1280 and 360 px', async () => {
@@ -262,4 +291,11 @@ if (browserTestsEnabled()) {
       }
     });
   });
+}
+
+/** The focused control inside the widget's shadow root: its aria-label, else its name attribute, else its text. */
+function focusedInWidget(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(
+    "(e => e && (e.getAttribute('aria-label') ?? e.getAttribute('name') ?? e.textContent))(document.activeElement?.shadowRoot?.activeElement)",
+  );
 }

@@ -1,5 +1,5 @@
 /** The launcher and the panel it opens: the whole widget, rendered inside its shadow root. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useObservable } from '../shared/observable.js';
 import { ChatView } from './ChatView.js';
 import { ConversationList } from './ConversationList.js';
@@ -14,9 +14,13 @@ export function App({ store }: { store: WidgetStore }) {
   const launcher = useRef<HTMLButtonElement>(null);
 
   // Opening moves the focus into the panel (its first field or button); closing gives it back to the launcher.
-  useEffect(() => {
+  // Again when the pre-chat form's fields arrive: the panel may have opened on "Loading…", with
+  // nothing to focus. A layout effect, so the focus has moved by the time the field can be seen
+  // (a plain effect runs after paint: the first keys typed could still reach the launcher).
+  const formShown = store.view === 'form' && store.prechatFields !== null;
+  useLayoutEffect(() => {
     if (store.open) panel.current?.querySelector<HTMLElement>('input, textarea, .conversation, .primary')?.focus();
-  }, [store.open, store.view]);
+  }, [store.open, store.view, formShown]);
 
   const close = () => {
     store.setOpen(false);
