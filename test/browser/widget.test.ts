@@ -249,7 +249,9 @@ if (browserTestsEnabled()) {
         await route.continue();
       });
       await page.goto(`${suite.t.url}/demo?projectId=${projectId}`);
+      await widget.button('Open chat').waitFor({ timeout: UI_TIMEOUT_MS });
       await page.keyboard.press('Tab');
+      expect(await focusedInWidget(page)).to.equal('Open chat');
       await page.keyboard.press('Enter');
       await page.getByRole('dialog', { name: 'Chat' }).getByText('Loading…').waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await focusedInWidget(page)).to.equal('Close chat');
