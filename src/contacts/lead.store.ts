@@ -68,12 +68,12 @@ const COLUMN_OF: Record<LeadTextField, string> = {
   externalId: 'external_id',
 };
 
-/** The visitor ids of `leads.id`, oldest first: a column for any select over `leads`. */
 /** A lead row's columns (LeadRow), listed for statements that must not change shape with `leads.*` (a prepared one). */
 export const LEAD_COLUMNS_SQL = ['id', 'project_id', 'external_id', 'fullname', 'first_name', 'last_name', 'email', 'phone', 'attributes', 'tags', 'verified', 'email_from_identity', 'last_seen_at', 'created_at', 'updated_at']
   .map((column) => `leads.${column}`)
   .join(', ');
 
+/** The visitor ids of `leads.id`, oldest first: a column for any select over `leads`. */
 export const visitorIdsColumn = (db: Db) =>
   db.raw(`coalesce((select array_agg(v.id::text order by v.created_at, v.id) from visitors v where v.lead_id = leads.id), '{}') as visitor_ids`);
 
