@@ -59,7 +59,7 @@ async function timed(samples: number, run: (i: number) => Promise<void>): Promis
  * they leave) that a bare node:http server behind it showed a p99 of 1.2–2.3 ms, against
  * 0.4 ms behind this client (bench/leads.ts's history in docs/performance.md).
  */
-function getter(url: string): { get(path: string, token?: string): Promise<any>; close(): void } {
+export function getter(url: string): { get(path: string, token?: string): Promise<any>; close(): void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return {
     get: (path, token) =>
