@@ -5,7 +5,7 @@
  * slow lookups (over twice the p50) cluster in time, and, for the 100 ms windows where the
  * lookups ran slow against the others: lookups per window, CPU per lookup of the server, of the
  * load generator and of everything else (PostgreSQL, Redis, the rest of the machine), steal, and
- * idle. Not part of `npm run bench`: run it on its own (docs/performance.md, twelfth round).
+ * idle. Not part of `npm run bench`: run it on its own (docs/performance.md, "Latest figures").
  *
  *   npx tsx bench/lookup-bursts.ts [N] [rounds]   # N lookups per round (3,000), rounds (3); PG_URL, REDIS_URL as for npm run bench
  */
@@ -96,6 +96,7 @@ try {
       return { w, count: mine.length, median: percentile(mine, 50) };
     }).filter((x) => x.count > 0);
     const describe = (name: string, group: typeof perWindow) => {
+      if (group.length === 0) return console.log(`  ${name}: none`);
       const lookups = group.reduce((s, x) => s + x.count, 0);
       const sum = (f: (w: Window) => number) => group.reduce((s, x) => s + f(x.w), 0);
       const perLookup = (ticks: number) => fmt((ticks * 10_000) / Math.max(1, lookups), 0);
