@@ -14,24 +14,19 @@ import os from 'node:os';
 import { newTenant } from './clients.js';
 import { getter, loadLeads, WARM_UP } from './leads.js';
 import { spawnPostgresServer } from './servers.js';
-import { fmt, percentile } from './stats.js';
+import { cpuMicrosOf, fmt, percentile } from './stats.js';
 
 const N = Number(process.argv[2] ?? 3_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const LEADS = 1_000;
 const WINDOW_MS = 100;
 
-/** /proc/stat's first line: user nice system idle iowait irq softirq steal, in clock ticks (10 ms). */
+/** /proc/stat's first line: user nice system idle iowait irq softirq steal, in µs (clock ticks of 10 ms). */
 function machine(): number[] {
-  return fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map((ticks) => Number(ticks) * 10_000);
 }
 
-/** A process's user + system clock ticks so far. */
-function ticksOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
+/** One window's CPU time, all in µs. */
 interface Window {
   /** performance.now() at its end. */
   end: number;
@@ -44,9 +39,9 @@ interface Window {
 
 function sampler(serverPid: number): { stop(): Window[] } {
   const windows: Window[] = [];
-  let last = { m: machine(), server: ticksOf(serverPid), self: ticksOf(process.pid) };
+  let last = { m: machine(), server: cpuMicrosOf(serverPid), self: cpuMicrosOf(process.pid) };
   const timer = setInterval(() => {
-    const now = { m: machine(), server: ticksOf(serverPid), self: ticksOf(process.pid) };
+    const now = { m: machine(), server: cpuMicrosOf(serverPid), self: cpuMicrosOf(process.pid) };
     const d = now.m.map((v, i) => v - last.m[i]!);
     windows.push({ end: performance.now(), busy: d[0]! + d[1]! + d[2]! + d[5]! + d[6]!, idle: d[3]! + d[4]!, steal: d[7]!, server: now.server - last.server, self: now.self - last.self });
     last = now;
@@ -99,10 +94,11 @@ try {
       if (group.length === 0) return console.log(`  ${name}: none`);
       const lookups = group.reduce((s, x) => s + x.count, 0);
       const sum = (f: (w: Window) => number) => group.reduce((s, x) => s + f(x.w), 0);
-      const perLookup = (ticks: number) => fmt((ticks * 10_000) / Math.max(1, lookups), 0);
+      const perLookup = (micros: number) => fmt(micros / lookups, 0);
+      const msPerWindow = (micros: number) => micros / 1000 / group.length;
       console.log(
-        `  ${name}: ${group.length} windows, ${fmt(lookups / Math.max(1, group.length))} lookups each; CPU per lookup: server ${perLookup(sum((w) => w.server))} µs, load generator ${perLookup(sum((w) => w.self))} µs, ` +
-          `everything else ${perLookup(sum((w) => w.busy - w.server - w.self))} µs; per window: busy ${fmt((sum((w) => w.busy) * 10) / Math.max(1, group.length), 0)} ms, idle ${fmt((sum((w) => w.idle) * 10) / Math.max(1, group.length), 0)} ms, steal ${fmt((sum((w) => w.steal) * 10) / Math.max(1, group.length))} ms (of ${2 * WINDOW_MS} ms of both cores)`,
+        `  ${name}: ${group.length} windows, ${fmt(lookups / group.length)} lookups each; CPU per lookup: server ${perLookup(sum((w) => w.server))} µs, load generator ${perLookup(sum((w) => w.self))} µs, ` +
+          `everything else ${perLookup(sum((w) => w.busy - w.server - w.self))} µs; per window: busy ${fmt(msPerWindow(sum((w) => w.busy)), 0)} ms, idle ${fmt(msPerWindow(sum((w) => w.idle)), 0)} ms, steal ${fmt(msPerWindow(sum((w) => w.steal)))} ms (of ${2 * WINDOW_MS} ms of both cores)`,
       );
     };
     console.log(`round ${round}: p50 ${fmt(p50, 2)} ms, p99 ${fmt(percentile(times, 99), 2)} ms; ${slow.filter(Boolean).length} lookups over 2× p50, ${inBursts} of them in runs of 5 or more in a row`);
