@@ -5,6 +5,7 @@
  */
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.js';
+import { onFirstCommand } from './first-command.js';
 
 const SHUTTING_DOWN = () => new AppError('UNAVAILABLE', 'This server is shutting down; retry the same command.');
 
@@ -15,17 +16,21 @@ interface Running {
 export class CommandDrain {
   private closing = false;
   private readonly running = new Set<Running>();
-  private readonly sockets = new Set<Socket>();
+  private readonly namespaces: Namespace[] = [];
   private idle: (() => void) | null = null;
 
   /** Refuses handshakes once closing, and follows every command of the namespace's sockets. */
   attach(nsp: Namespace): void {
+    this.namespaces.push(nsp);
     nsp.use((socket, next) => {
       if (this.closing) return next(Object.assign(new Error('UNAVAILABLE'), { data: SHUTTING_DOWN().toBody() }));
-      socket.use(this.follow(socket));
+      socket.onAny(this.followFromFirstCommand);
       next();
     });
   }
+
+  /** Follows a socket's commands from its first one (see onFirstCommand). */
+  private readonly followFromFirstCommand = onFirstCommand((socket) => socket.use(this.follow(socket)));
 
   /** From now on refuse; resolves once every running command has answered, or after `timeoutMs`. */
   async close(timeoutMs: number): Promise<void> {
@@ -52,17 +57,16 @@ export class CommandDrain {
    * buffer until the socket drains, and closing the server discards that buffer: wait for it.
    */
   private async flushed(deadline: number): Promise<void> {
-    const unsent = () => [...this.sockets].some((s) => (s.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0);
+    const unsent = () =>
+      this.namespaces.some((nsp) => [...nsp.sockets.values()].some((s) => (s.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0));
     while (unsent() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Socket middleware: wraps each command's ack to know when it has answered. */
   private follow(socket: Socket) {
     const mine = new Set<Running>();
-    this.sockets.add(socket);
     // A socket that goes away takes its commands' answers with it: stop waiting for them.
     socket.on('disconnect', () => {
-      this.sockets.delete(socket);
       for (const command of mine) this.finished(command);
       mine.clear();
     });

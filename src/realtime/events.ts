@@ -77,8 +77,11 @@ export interface AgentCommands extends ConversationCommands {
 export interface VisitorSocketData {
   projectId: string;
   visitorId: string;
-  /** Sent as `session` once the connection is accepted. */
-  session: SessionPayload;
+  /**
+   * Sent as `session` once the connection is accepted, then dropped: an idle widget socket would
+   * otherwise hold its token for its whole life (issue 9).
+   */
+  session?: SessionPayload;
 }
 
 export interface AgentSocketData {

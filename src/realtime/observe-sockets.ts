@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import type { Metrics } from '../http/metrics.js';
+import { onFirstCommand } from './first-command.js';
 
 /** The `event` label of a command no handler is registered for: its name is the client's, so unbounded. */
 export const UNKNOWN_EVENT = 'unknown';
@@ -59,13 +60,15 @@ function countCommands(socket: Socket, metrics: Metrics, logger: Logger) {
 /**
  * Counts the sockets of `namespaces` (read at each scrape) and every acked command on them, and
  * logs connects and disconnects at debug. Registered after each namespace's auth middleware, as
- * a middleware itself, so its counting runs before any per-socket middleware added on connection.
+ * a middleware itself; the counting middleware is installed on a socket's first command (see
+ * onFirstCommand), after the drain's (src/realtime/drain.ts), as it was when both were made at connect.
  */
 export function observeSockets(namespaces: Namespace[], logger: Logger, metrics: Metrics): void {
   metrics.watchNamespaces(...namespaces.map((nsp) => ({ name: nsp.name, sockets: nsp.sockets })));
+  const countFromFirstCommand = onFirstCommand((socket) => socket.use(countCommands(socket, metrics, logger)));
   for (const nsp of namespaces) {
     nsp.use((socket, next) => {
-      socket.use(countCommands(socket, metrics, logger));
+      socket.onAny(countFromFirstCommand);
       next();
     });
     nsp.on('connection', (socket) => {

@@ -37,7 +37,8 @@ const emptyToNull = <T extends Record<string, unknown>>(o: T): T =>
 export function registerVisitorNamespace(nsp: VisitorNamespace, deps: Deps, notifier: Notifier, router: Router): void {
   nsp.use(authenticateVisitor(deps, notifier));
   nsp.on('connection', (socket) => {
-    const { session } = socket.data;
+    const session = socket.data.session!;
+    socket.data.session = undefined;
     void socket.join(session.leadId ? [rooms.visitor(session.visitorId), rooms.lead(session.leadId)] : rooms.visitor(session.visitorId));
     socket.emit('session', session);
     commandsOf<VisitorCommands>(socket, deps, (on) => registerCommands(on, socket, deps, notifier, router));
