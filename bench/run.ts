@@ -13,7 +13,7 @@ import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
 import { meanBatch, readBatchSize } from './metrics.js';
 import { parseOptions } from './options.js';
 import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
-import { cpuMicrosOf, fmt, loadAverage, quietMachine } from './stats.js';
+import { cpuMicrosOf, fmt, loadAverage, percentile, quietMachine } from './stats.js';
 import { loadMessagesEmbedded, loadMessagesPostgres, PER_CONVERSATION } from './stored.js';
 import { Targets } from './targets.js';
 
@@ -93,6 +93,12 @@ class Side {
   cpuPerMessage(): number {
     return this.cpuMicros / this.rounds.reduce((messages, round) => messages + round.messages, 0);
   }
+
+  /** Each round's msg/s, lowest, median and highest: how much the side moved within the phase. */
+  roundSpread(): string {
+    const rates = this.rounds.map((round) => round.messages / round.seconds);
+    return `${this.rounds.length} rounds: msg/s ${fmt(Math.min(...rates), 0)} / ${fmt(percentile(rates, 50), 0)} / ${fmt(Math.max(...rates), 0)} (lowest / median / highest)`;
+  }
 }
 
 /**
@@ -152,9 +158,11 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
   say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message`);
   const relayChat = relay?.result() ?? null;
+  say(`pingstreams ${label}: ${ours.roundSpread()}`);
   if (relay && relayChat) {
     chatLine(`relay beside ${label}`, relayChat);
     say(`relay beside ${label}: server CPU ${fmt(relay.cpuPerMessage(), 0)} µs per message; ${label} ÷ relay ${fmt(chat.perSecond / relayChat.perSecond, 3)}`);
+    say(`relay beside ${label}: ${relay.roundSpread()}`);
   }
   return { chat, meanBatch: batch, relay: relayChat };
 }
