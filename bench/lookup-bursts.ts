@@ -5,7 +5,7 @@
  * slow lookups (over twice the p50) cluster in time, and, for the 100 ms windows where the
  * lookups ran slow against the others: lookups per window, CPU per lookup of the server, of the
  * load generator and of everything else (PostgreSQL, Redis, the rest of the machine), steal, and
- * idle. Not part of `npm run bench`: run it on its own (docs/performance.md, "Latest figures").
+ * idle. Not part of `npm run bench`: run it on its own (docs/performance.md, "Eleventh round's code: four runs of 2026-12-02, evening").
  *
  *   npx tsx bench/lookup-bursts.ts [N] [rounds]   # N lookups per round (3,000), rounds (3); PG_URL, REDIS_URL as for npm run bench
  */
