@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { CommandDrain } from '../../src/realtime/drain.js';
+import { ack, sleep } from '../support/clients.js';
 
 describe('command drain: commands followed from their socket’s first one', () => {
   let server: http.Server;
@@ -39,68 +40,65 @@ describe('command drain: commands followed from their socket’s first one', () 
     return socket;
   };
 
-  it('waits for a running command, then refuses an idle socket’s first command without running it', async () => {
+  /**
+   * A drained namespace whose `work` command records its label and answers at once, but for
+   * 'slow': that one answers only once released (`started` resolves when it is running).
+   */
+  function drainedNamespace() {
     const drain = new CommandDrain();
     const nsp = ioServer.of('/commands');
     drain.attach(nsp);
     const ran: string[] = [];
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    let started: () => void = () => {};
-    const running = new Promise<void>((resolve) => (started = resolve));
+    let markStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
     nsp.on('connection', (socket) => {
-      socket.on('work', async (label: string, ack: (response: unknown) => void) => {
+      socket.on('work', async (label: string, answer: (response: unknown) => void) => {
         ran.push(label);
         if (label === 'slow') {
-          started();
+          markStarted();
           await held;
         }
-        ack({ ok: true, data: label });
+        answer({ ok: true, data: label });
       });
     });
+    let closed = false;
+    const close = () => drain.close(5_000).then(() => (closed = true));
+    return { ran, release, started, close, isClosed: () => closed };
+  }
 
+  it('waits for a running command, then refuses an idle socket’s first command without running it', async () => {
+    const { ran, release, started, close, isClosed } = drainedNamespace();
     const busy = await client();
     const idle = await client();
-    const slowAnswer = busy.emitWithAck('work', 'slow');
-    await running;
+    const slowAnswer = ack(busy, 'work', 'slow');
+    await started;
 
-    let closed = false;
-    const closing = drain.close(5_000).then(() => (closed = true));
+    const closing = close();
     // The idle socket's first command, sent while the drain waits for the slow one.
-    const refused = await idle.timeout(2_000).emitWithAck('work', 'late');
+    const refused = await ack(idle, 'work', 'late', 2_000);
     expect(refused).to.deep.equal({ ok: false, error: { code: 'UNAVAILABLE', message: 'This server is shutting down; retry the same command.' } });
     expect(ran, 'the refused command never ran').to.deep.equal(['slow']);
-    expect(closed, 'the drain still waits for the running command').to.equal(false);
+    expect(isClosed(), 'the drain still waits for the running command').to.equal(false);
 
     release();
     expect(await slowAnswer).to.deep.equal({ ok: true, data: 'slow' });
     await closing;
-    expect(closed).to.equal(true);
+    expect(isClosed()).to.equal(true);
   });
 
   it('counts a command as running from the first one a socket sends', async () => {
-    const drain = new CommandDrain();
-    const nsp = ioServer.of('/commands');
-    drain.attach(nsp);
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    nsp.on('connection', (socket) => {
-      socket.on('work', async (_label: string, ack: (response: unknown) => void) => {
-        await held;
-        ack({ ok: true });
-      });
-    });
-
+    const { release, started, close, isClosed } = drainedNamespace();
     const socket = await client();
-    const answer = socket.emitWithAck('work', 'first');
-    // Let the command reach the server before closing.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    let closed = false;
-    const closing = drain.close(5_000).then(() => (closed = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(closed, 'the first command is followed: close waits for it').to.equal(false);
+    // The socket's very first command.
+    const answer = ack(socket, 'work', 'slow');
+    await started;
+    const closing = close();
+    await sleep(100);
+    expect(isClosed(), 'the first command is followed: close waits for it').to.equal(false);
     release();
-    expect(await answer).to.deep.equal({ ok: true });
+    expect(await answer).to.deep.equal({ ok: true, data: 'slow' });
     await closing;
   });
 });
