@@ -1,7 +1,8 @@
 /**
  * The batched streams adapter on its own: two Socket.IO servers sharing a Redis stream, as two
- * Pingstreams processes do. What one server emits in one turn reaches the other's sockets
- * whole and in emit order, binary included (which leaves as the library's own entry).
+ * Pingstreams processes do. What one server emits in one turn, on any of its namespaces, reaches
+ * the other's sockets whole and in emit order, binary included (which leaves as the library's
+ * own entry).
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,8 @@ async function startNode(streamName: string): Promise<Node> {
   const http = createServer();
   const io = new Server(http, { adapter: batchedStreamAdapter(redis, streamName, pino({ level: 'silent' })) });
   io.on('connection', (socket) => void socket.join('room'));
+  // A second namespace, as Pingstreams has /visitor and /agent: its room has the same name.
+  io.of('/other').on('connection', (socket) => void socket.join('room'));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return { io, http, redis, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
 }
@@ -56,13 +59,15 @@ if (usingRedis()) {
     let a: Node;
     let b: Node;
     let client: Socket;
+    let otherClient: Socket;
     const streamName = `pingstreams-test-${randomUUID()}`;
 
     before(async () => {
       a = await startNode(streamName);
       b = await startNode(streamName);
       client = connect(b.url, { transports: ['websocket'], forceNew: true });
-      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      otherClient = connect(`${b.url}/other`, { transports: ['websocket'], forceNew: true });
+      await Promise.all([client, otherClient].map((socket) => new Promise<void>((resolve) => socket.once('connect', () => resolve()))));
       // Both servers read the stream from where it was when they started: wait until A's
       // emits reach B (the first may precede B's first read).
       const probe = new Promise<void>((resolve) => client.once('probe', () => resolve()));
@@ -73,6 +78,7 @@ if (usingRedis()) {
 
     after(async () => {
       client.disconnect();
+      otherClient.disconnect();
       await stopNode(a);
       await stopNode(b);
       const redis = new Redis(process.env.REDIS_URL!);
@@ -111,6 +117,21 @@ if (usingRedis()) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       a.io.to('other').emit('joined', { ok: true });
       expect(await toOther).to.deep.equal([['joined', { ok: true }]]);
+    });
+
+    it("one turn's emits on two namespaces leave as one entry, and each reaches its own namespace's sockets in order", async () => {
+      const marker = randomUUID();
+      const toRoot = received(client, 3);
+      const toOther = received(otherClient, 3);
+      for (let n = 1; n <= 3; n++) {
+        a.io.to('room').emit('m', { n, marker, nsp: '/' });
+        a.io.of('/other').to('room').emit('m', { n, marker, nsp: '/other' });
+      }
+      const [root, other] = await Promise.all([toRoot, toOther]);
+      expect(root).to.deep.equal([1, 2, 3].map((n) => ['m', { n, marker, nsp: '/' }]));
+      expect(other).to.deep.equal([1, 2, 3].map((n) => ['m', { n, marker, nsp: '/other' }]));
+      const entries = (await a.redis.xrange(streamName, '-', '+')).filter(([, fields]) => fields.some((field) => field.includes(marker)));
+      expect(entries).to.have.length(1);
     });
 
     it('the stream stays bounded: 1,500 turns leave about 1,000 entries (MAXLEN ~ trims whole nodes of 100)', async () => {
