@@ -105,6 +105,22 @@ describe('conversations: join and chat', () => {
     await notToSenderOrBystander.quiet();
   });
 
+  it('the ack is the stored message: the history and a retry answer it field for field, createdAt to the millisecond', async () => {
+    const chat = await startChat(t);
+    const { conversation, visitor, agentSocket } = chat;
+    const fromVisitor = outgoing(conversation.id, 'First, from the visitor', { attributes: { page: '/cart' } });
+    const fromAgent = outgoing(conversation.id, 'Then the agent');
+    const sent = [await ok(visitor.socket, 'message:send', fromVisitor), await ok(agentSocket, 'message:send', fromAgent)];
+
+    // The ack's row comes from the batch's answer; the history's and a retry's are read back from the table.
+    const listed = await ok(agentSocket, 'message:list', { conversationId: conversation.id });
+    expect(listed.slice(-2)).to.deep.equal(sent);
+    const history = await ok(visitor.socket, 'message:list', { conversationId: conversation.id });
+    expect(history.slice(-2)).to.deep.equal(sent);
+    expect(await ok(visitor.socket, 'message:send', fromVisitor)).to.deep.equal(sent[0]);
+    expect(await ok(agentSocket, 'message:send', fromAgent)).to.deep.equal(sent[1]);
+  });
+
   it('an agent message reaches every visitor tab, not the sending agent socket', async () => {
     const chat = await startChat(t);
     const { conversation, visitor, agentSocket, agent } = chat;
