@@ -16,14 +16,16 @@
  * process's sockets then get too (the in-memory broadcast, which follows the publish, finds it
  * instead of encoding the packet again), and everything else by the library's `encode`. Before
  * issue 9's thirteenth round each chat message was turned into JSON four times on its way out
- * (the stream's copy and the local one, for the visitors' room and for the agents'). The entry's `data` is a JSON array of
- * `{"uid":…,"nsp":…,"type":…,"data":…}` built around those encodings, not a JSON string of JSON
- * strings: a reader parses an entry once and gets every message whole, with the uid of the
- * namespace adapter that published it (what the library's heartbeat bookkeeping keys on).
+ * (the stream's copy and the local one, for the visitors' room and for the agents').
+ *
+ * The entry's `data` is a JSON array of `{"uid":…,"nsp":…,"type":…,"data":…}` built around those
+ * encodings, not a JSON string of JSON strings: a reader parses an entry once and gets every
+ * message whole, with the uid of the namespace adapter that published it (what the library's
+ * heartbeat bookkeeping keys on).
  *
  * Ordering is kept where it was promised: what one process publishes is read by the others in
- * publish order (one queue for all its namespaces, flushed in order, one stream). Ephemeral messages
- * (broadcasts with acks, server-side emits, fetchSockets) still go through Redis pub/sub at once,
+ * publish order (one queue for all its namespaces, flushed in order, one stream). Ephemeral
+ * messages (broadcasts with acks, server-side emits, fetchSockets) still go through Redis pub/sub at once,
  * and a message whose data holds binary (which the library sends as msgpack) leaves on its own,
  * after what was queued before it. A failed XADD is logged and dropped, as the library does: the
  * local sockets already have it.
