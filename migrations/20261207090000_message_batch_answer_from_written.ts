@@ -7,9 +7,10 @@
  * - A retry's stored row is read by its primary key, only for the rows that are retries.
  * - The conversation's first_text is looked up only while it is null (COALESCE), not aggregated
  *   with a sort per conversation in every batch.
- * Same answers, same rows written, same locks in the same order (test/conversations/*). On
- * PGlite in memory, 150 batches of 43 messages per function in 8 alternated rounds: median
- * 128 µs per message against 144 for 20261205090000's body (docs/performance.md, fourteenth round).
+ * Same answers, same rows written, same locks in the same order (test/conversations/*). A few
+ * percent less per message (`npx tsx bench/batch-function.ts`, 8 alternated rounds of 150 batches
+ * of 43: median 127.0 against 130.7 µs on PGlite, 82.2 against 85.3 µs of backend CPU on
+ * PostgreSQL; docs/performance.md, fourteenth round).
  * The function keeps `enable_seqscan = off` (20261204090000), stated here because CREATE OR
  * REPLACE resets what it does not state.
  * Frozen snapshot: never import from src/; change it with a new migration.

@@ -1,0 +1,176 @@
+/**
+ * What the group commit's database function costs per message, apart from everything else, for
+ * the function the migrations leave and for the body of an earlier migration: two databases
+ * migrated to the latest, the second then given the earlier body by running that migration's
+ * `up` again. Each is fed the same kind of batch (43 visitor messages to as many of 100
+ * conversations, access checked, as in the bench's chat phase) through WRITE_SQL's statement,
+ * in alternated rounds, and the time per message is printed per round with the median.
+ *
+ * On the embedded database (PGlite in memory, the default) PostgreSQL runs on this thread: the
+ * wall time of the calls is its CPU. On PostgreSQL (`--database=postgres://…`, two throwaway
+ * databases made beside the one named) it is the backend's CPU (user + system, from /proc).
+ * Not part of `npm run bench`: run it on its own, on a quiet machine.
+ *
+ *   npx tsx bench/batch-function.ts                                   # PGlite, vs 20261205090000
+ *   npx tsx bench/batch-function.ts --rounds=12 --batches=100
+ *   npx tsx bench/batch-function.ts --database=postgres://postgres@127.0.0.1:5432/postgres
+ *   npx tsx bench/batch-function.ts --previous=20261203090000_message_batch_function
+ *   npx tsx bench/batch-function.ts --analyze-empty    # ANALYZE once the conversations exist, before any message
+ *
+ * With --analyze-empty the cost per message grows round after round on both databases (PGlite:
+ * 197 → 495 µs over 8 rounds): the generic plan the function keeps, made from statistics that say
+ * `messages` is empty, probes retries through the (conversation_id, seq) index and filters every
+ * message of the conversation. Without it (tables never analyzed) the cost stays flat. The
+ * embedded server's bench phase, whose ANALYZE at start finds every table empty, stays flat too
+ * (docs/performance.md, fourteenth round).
+ */
+import fs from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { MIGRATIONS_DIR } from '../src/db/migration-source.js';
+
+const { values: args } = parseArgs({
+  options: {
+    database: { type: 'string' },
+    previous: { type: 'string', default: '20261205090000_message_batch_outbox_lateral' },
+    rounds: { type: 'string', default: '8' },
+    batches: { type: 'string', default: '150' },
+    size: { type: 'string', default: '43' },
+    'analyze-empty': { type: 'boolean', default: false },
+  },
+});
+const rounds = Number(args.rounds);
+const batches = Number(args.batches);
+const size = Number(args.size);
+
+// The statement the writer sends (src/conversations/message-writer.ts WRITE_SQL).
+const WRITE_SQL = `select coalesce(json_agg(json_build_array(outcome, id, seq, sender_type, sender_id, text, attributes, private,
+    to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    lead_id, assignee_id, participants, webhooks) order by i), '[]') as answers
+  from pingstreams_write_messages(?::jsonb)`;
+
+interface Side {
+  name: string;
+  db: Database;
+  /** Runs WRITE_SQL with one batch. */
+  write(body: string): Promise<{ rows: [{ answers: [string][] }] }>;
+  /** The CPU seconds of the connection that runs the batches (null: this process's thread, timed by the wall clock). */
+  cpu: (() => number) | null;
+  conversations: string[];
+  projectId: string;
+  visitorId: string;
+  drop(): Promise<void>;
+}
+
+async function open(name: string, previous: boolean): Promise<Side> {
+  let db: Database;
+  let url = '';
+  let drop = async () => {};
+  if (args.database) {
+    const dbName = `pingstreams_batch_fn_${process.pid}_${name}`;
+    const admin = knex({ client: 'pg', connection: args.database });
+    await admin.raw(`create database ${dbName}`);
+    const target = new URL(args.database);
+    target.pathname = `/${dbName}`;
+    url = target.toString();
+    db = openDatabase({ kind: 'postgres', url });
+    drop = async () => {
+      await admin.raw(`drop database if exists ${dbName}`);
+      await admin.destroy();
+    };
+  } else {
+    db = openDatabase({ kind: 'pglite-memory' });
+  }
+  await migrateToLatest(db);
+  if (previous) {
+    const migration = (await import(pathToFileURL(`${MIGRATIONS_DIR}${args.previous}.ts`).href)) as { up(k: Knex): Promise<void> };
+    await migration.up(db.knex);
+  }
+  const k = db.knex;
+  const [projectId, leadId, visitorId] = [randomUUID(), randomUUID(), randomUUID()];
+  await k('projects').insert({ id: projectId, name: 'batch function', identity_secret: randomUUID() });
+  await k('leads').insert({ id: leadId, project_id: projectId });
+  await k('visitors').insert({ id: visitorId, project_id: projectId, lead_id: leadId });
+  const conversations = Array.from({ length: 100 }, () => randomUUID());
+  await k('conversations').insert(conversations.map((id) => ({ id, project_id: projectId, lead_id: leadId })));
+  // Statistics taken now would say `messages` is empty (see --analyze-empty above).
+  if (args['analyze-empty']) await k.raw('analyze');
+  if (!args.database) {
+    const write = (body: string) => k.raw(WRITE_SQL, [body]) as Promise<{ rows: [{ answers: [string][] }] }>;
+    return { name, db, write, cpu: null, conversations, projectId, visitorId, drop: async () => { await db.close(); await drop(); } };
+  }
+  // One connection of its own, whose backend is the one measured (clock ticks of 10 ms in /proc).
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const pid = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
+  const sql = WRITE_SQL.replace('?', '$1');
+  const write = (body: string) => client.query({ name: 'write', text: sql, values: [body] }) as unknown as Promise<{ rows: [{ answers: [string][] }] }>;
+  const cpu = () => {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const close = async () => {
+    await client.end();
+    await db.close();
+    await drop();
+  };
+  return { name, db, write, cpu, conversations, projectId, visitorId, drop: close };
+}
+
+let sent = 0;
+function batch(side: Side): string {
+  const start = (sent++ * size) % side.conversations.length;
+  return JSON.stringify(
+    Array.from({ length: size }, (_, i) => ({
+      i,
+      id: randomUUID(),
+      project_id: side.projectId,
+      conversation_id: side.conversations[(start + i) % side.conversations.length],
+      client_message_id: randomUUID(),
+      sender_type: 'visitor',
+      sender_id: side.visitorId,
+      text: `bench message ${i}`,
+      attributes: {},
+      private: false,
+      authorize: true,
+    })),
+  );
+}
+
+/** µs per message for `batches` batches. */
+async function round(side: Side): Promise<number> {
+  const bodies = Array.from({ length: batches }, () => batch(side));
+  for (let i = 0; i < 10; i++) await side.write(batch(side));
+  const wall = performance.now();
+  const cpu = side.cpu?.() ?? 0;
+  for (const body of bodies) {
+    // A turn of the event loop per batch, as the group commit takes (on PGlite a query resolves in
+    // microtasks: without it no timer, such as the statistics keeper's, would ever run).
+    await nextTurn();
+    const { rows } = await side.write(body);
+    if (rows[0].answers.some(([outcome]) => outcome !== 'created')) throw new Error(`${side.name}: a message was not created`);
+  }
+  const seconds = side.cpu ? side.cpu() - cpu : (performance.now() - wall) / 1000;
+  return (seconds * 1e6) / (batches * size);
+}
+
+const sides = [await open('latest', false), await open('previous', true)];
+const results = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+console.log(`batch function: ${args.database ? 'PostgreSQL backend CPU' : 'PGlite in memory, wall time'}, ${rounds} rounds of ${batches} batches of ${size} messages; previous = ${args.previous}`);
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) results.get(side.name)!.push(await round(side));
+  }
+} finally {
+  for (const side of sides) await side.drop();
+}
+for (const [name, values] of results) {
+  const sorted = [...values].sort((a, b) => a - b);
+  console.log(`${name.padEnd(9)} µs per message: ${values.map((v) => v.toFixed(1)).join(' ')}   median ${sorted[sorted.length >> 1]!.toFixed(1)}`);
+}
