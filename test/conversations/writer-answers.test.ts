@@ -10,31 +10,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/connect.js';
 import { MessageWriter, type NewMessage, type WrittenMessage } from '../../src/conversations/message-writer.js';
 import { toMessage, type MessageRow } from '../../src/conversations/message.store.js';
-import { throwawayDatabase } from '../support/ops-fixtures.js';
-import { usingPostgres } from '../support/test-config.js';
+import { migratedDatabase } from '../support/ops-fixtures.js';
 
 describe('group commit: a batch answers what it stored', function () {
   this.timeout(120_000);
   let db: Database;
-  let drop: (() => Promise<void>) | null = null;
+  let close: (() => Promise<void>) | null = null;
 
   before(async () => {
-    if (usingPostgres()) {
-      const fresh = await throwawayDatabase();
-      drop = fresh.drop;
-      db = openDatabase({ kind: 'postgres', url: fresh.url });
-    } else {
-      db = openDatabase({ kind: 'pglite-memory' });
-    }
-    await migrateToLatest(db);
+    ({ db, close } = await migratedDatabase());
   });
   after(async () => {
-    await db?.close();
-    await drop?.();
+    await close?.();
   });
 
   it('answers a new message, its repeat, a retry, refusals, a private note and a webhook event as stored', async () => {

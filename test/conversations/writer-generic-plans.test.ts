@@ -16,10 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { openDatabase, type Database } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { throwawayDatabase } from '../support/ops-fixtures.js';
-import { usingPostgres } from '../support/test-config.js';
+import type { Database } from '../../src/db/connect.js';
+import { migratedDatabase } from '../support/ops-fixtures.js';
 
 const HOT_TABLES = ['messages', 'conversations', 'visitors', 'project_members', 'conversation_participants'];
 
@@ -36,21 +34,13 @@ async function scanCounts(trx: Knex.Transaction): Promise<Record<string, { seq: 
 describe('group commit: the plans a connection keeps use indexes on a young database', function () {
   this.timeout(120_000);
   let db: Database;
-  let drop: (() => Promise<void>) | null = null;
+  let close: (() => Promise<void>) | null = null;
 
   before(async () => {
-    if (usingPostgres()) {
-      const fresh = await throwawayDatabase();
-      drop = fresh.drop;
-      db = openDatabase({ kind: 'postgres', url: fresh.url });
-    } else {
-      db = openDatabase({ kind: 'pglite-memory' });
-    }
-    await migrateToLatest(db);
+    ({ db, close } = await migratedDatabase());
   });
   after(async () => {
-    await db?.close();
-    await drop?.();
+    await close?.();
   });
 
   it('writes batches (new messages, a retry, a visitor and an agent checked) with no sequential scan of messages, conversations, visitors, members or participants', async () => {

@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { openDatabase, type Database } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import type { SessionPayload } from '../../src/realtime/events.js';
 import { spawnServer, type ServerProcess } from './spawn-server.js';
 import { eventually } from './eventually.js';
+import { usingPostgres } from './test-config.js';
 
 /**
  * `spawnServer` with LOG_LEVEL=info: it waits for the "listening" log line, which the silent
@@ -80,6 +83,23 @@ export async function throwawayDatabase(): Promise<{ name: string; url: string; 
   const name = `pingstreams_race_${randomBytes(6).toString('hex')}`;
   await onServer(`create database ${name}`);
   return { name, url: serverUrl(name), drop: () => onServer(`drop database if exists ${name} with (force)`) };
+}
+
+/**
+ * A database of its own, migrated, on the run's database kind: a throwaway database on the
+ * PostgreSQL server when the tests use one, else PGlite in memory. `close` closes and drops it.
+ */
+export async function migratedDatabase(): Promise<{ db: Database; close(): Promise<void> }> {
+  const fresh = usingPostgres() ? await throwawayDatabase() : null;
+  const db = openDatabase(fresh ? { kind: 'postgres', url: fresh.url } : { kind: 'pglite-memory' });
+  await migrateToLatest(db);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await fresh?.drop();
+    },
+  };
 }
 
 /** Runs `query` on the database at `url` and returns its rows. */
