@@ -8,7 +8,7 @@
  *
  * On the embedded database (PGlite in memory, the default) PostgreSQL runs on this thread: the
  * wall time of the calls is its CPU. On PostgreSQL (`--database=postgres://…`, two throwaway
- * databases made beside the one named) it is the backend's CPU (user + system, from /proc).
+ * databases made with createdb on that server) it is the backend's CPU (user + system, from /proc).
  * Not part of `npm run bench`: run it on its own, on a quiet machine.
  *
  *   npx tsx bench/batch-function.ts                                   # PGlite, vs 20261205090000
@@ -29,11 +29,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../src/db/migration-source.js';
+// The statement the writer sends.
+import { WRITE_SQL } from '../src/conversations/message-writer.js';
+import { throwawayDatabase } from './servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,12 +51,6 @@ const { values: args } = parseArgs({
 const rounds = Number(args.rounds);
 const batches = Number(args.batches);
 const size = Number(args.size);
-
-// The statement the writer sends (src/conversations/message-writer.ts WRITE_SQL).
-const WRITE_SQL = `select coalesce(json_agg(json_build_array(outcome, id, seq, sender_type, sender_id, text, attributes, private,
-    to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    lead_id, assignee_id, participants, webhooks) order by i), '[]') as answers
-  from pingstreams_write_messages(?::jsonb)`;
 
 interface Side {
   name: string;
@@ -73,17 +70,10 @@ async function open(name: string, previous: boolean): Promise<Side> {
   let url = '';
   let drop = async () => {};
   if (args.database) {
-    const dbName = `pingstreams_batch_fn_${process.pid}_${name}`;
-    const admin = knex({ client: 'pg', connection: args.database });
-    await admin.raw(`create database ${dbName}`);
-    const target = new URL(args.database);
-    target.pathname = `/${dbName}`;
-    url = target.toString();
+    const database = throwawayDatabase(args.database, `batch_fn_${name}`);
+    url = database.url;
     db = openDatabase({ kind: 'postgres', url });
-    drop = async () => {
-      await admin.raw(`drop database if exists ${dbName}`);
-      await admin.destroy();
-    };
+    drop = async () => database.drop();
   } else {
     db = openDatabase({ kind: 'pglite-memory' });
   }
@@ -150,8 +140,8 @@ async function round(side: Side): Promise<number> {
   const wall = performance.now();
   const cpu = side.cpu?.() ?? 0;
   for (const body of bodies) {
-    // A turn of the event loop per batch, as the group commit takes (on PGlite a query resolves in
-    // microtasks: without it no timer, such as the statistics keeper's, would ever run).
+    // A turn of the event loop per batch, as the group commit takes before each one (on PGlite a
+    // query resolves in microtasks: without it this loop would never let the event loop run).
     await nextTurn();
     const { rows } = await side.write(body);
     if (rows[0].answers.some(([outcome]) => outcome !== 'created')) throw new Error(`${side.name}: a message was not created`);

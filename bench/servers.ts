@@ -104,28 +104,34 @@ const commonEnv = {
   NODE_ENV: 'development',
 };
 
-/** Pingstreams on a throwaway database of its own on the PostgreSQL at PG_URL, with Redis at REDIS_URL. */
-export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUrl: string; nodeArgs?: string[]; outputFile?: string }): Promise<ServerUnderTest> {
-  const name = `pingstreams_bench_${process.pid}_${Date.now()}`;
-  const admin = new URL(options.pgAdminUrl);
+/** A new database `pingstreams_<label>_<pid>_<ms>` on the PostgreSQL at `pgAdminUrl` (createdb): its URL, and a way to drop it. */
+export function throwawayDatabase(pgAdminUrl: string, label: string): { url: string; drop(): void } {
+  const name = `pingstreams_${label}_${process.pid}_${Date.now()}`;
+  const admin = new URL(pgAdminUrl);
   const psqlArgs = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
   execFileSync('createdb', [...psqlArgs, name]);
-  const databaseUrl = `${admin.protocol}//${admin.username || 'postgres'}${admin.password ? `:${admin.password}` : ''}@${admin.hostname}:${admin.port || '5432'}/${name}`;
+  const url = `${admin.protocol}//${admin.username || 'postgres'}${admin.password ? `:${admin.password}` : ''}@${admin.hostname}:${admin.port || '5432'}/${name}`;
+  return { url, drop: () => execFileSync('dropdb', [...psqlArgs, '--if-exists', name]) };
+}
+
+/** Pingstreams on a throwaway database of its own on the PostgreSQL at PG_URL, with Redis at REDIS_URL. */
+export async function spawnPostgresServer(options: { pgAdminUrl: string; redisUrl: string; nodeArgs?: string[]; outputFile?: string }): Promise<ServerUnderTest> {
+  const database = throwawayDatabase(options.pgAdminUrl, 'bench');
   let server: Spawned;
   try {
-    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: databaseUrl, REDIS_URL: options.redisUrl }, options.nodeArgs, options.outputFile);
+    server = await spawnNode('src/main.ts', { ...commonEnv, DATABASE_URL: database.url, REDIS_URL: options.redisUrl }, options.nodeArgs, options.outputFile);
   } catch (err) {
-    execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
+    database.drop();
     throw err;
   }
   return {
     ...server,
     kind: 'postgres',
-    databaseUrl,
+    databaseUrl: database.url,
     dataDir: null,
     async cleanup() {
       await server.stop();
-      execFileSync('dropdb', [...psqlArgs, '--if-exists', name]);
+      database.drop();
     },
   };
 }

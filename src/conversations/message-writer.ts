@@ -134,7 +134,7 @@ export class MessageWriter {
 // and toIso were ≈ 3% of the server's CPU in the bench). created_at comes as the API's ISO
 // string (milliseconds truncated, as the Date the driver would make of it: toIso of a stored
 // row gives the same text).
-const WRITE_SQL = `select coalesce(json_agg(json_build_array(outcome, id, seq, sender_type, sender_id, text, attributes, private,
+export const WRITE_SQL = `select coalesce(json_agg(json_build_array(outcome, id, seq, sender_type, sender_id, text, attributes, private,
     to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     lead_id, assignee_id, participants, webhooks) order by i), '[]') as answers
   from pingstreams_write_messages(?::jsonb)`;
