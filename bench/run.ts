@@ -239,7 +239,8 @@ async function storedPostgres(server: ServerUnderTest, baseline: Baseline | null
 /** One idle run on a fresh process (its RSS growth is the sockets', not what earlier phases left in the heap). */
 async function idleRun(side: 'pingstreams' | 'relay', nodeArgs: string[]): Promise<IdleResult> {
   if (side === 'relay') {
-    const relay = await spawnRelay();
+    // Under --cpu-prof the relay's idle runs are profiled too, into bench/profiles/relay.
+    const relay = await spawnRelay(nodeArgs.map((arg) => (arg === '--cpu-prof-dir=bench/profiles' ? `${arg}/relay` : arg)));
     try {
       return await runIdle(relay.url, relay.pid, options.idle, () => ({ room: 'idle' }), false);
     } finally {

@@ -81,7 +81,7 @@ export function spawnNode(
   });
 }
 
-export const spawnRelay = () => spawnNode('bench/relay.ts', {});
+export const spawnRelay = (nodeArgs: string[] = []) => spawnNode('bench/relay.ts', {}, nodeArgs);
 
 export interface ServerUnderTest extends Spawned {
   kind: 'postgres' | 'embedded';
