@@ -8,6 +8,7 @@ import { createApp, type App } from './app.js';
 import { createLogger } from './logger.js';
 import { migrateToLatest } from './db/migrate.js';
 import { keepStatistics } from './db/statistics.js';
+import { keepCheckpoints } from './db/checkpoints.js';
 import { StartRefusedError } from './db/data-dir-lock.js';
 import { BootServer } from './ops/boot-server.js';
 import { waitForDatabase } from './ops/wait-for-database.js';
@@ -61,7 +62,7 @@ deps.db.onFatal((err) => {
 const boot = new BootServer(deps);
 let app: App | null = null;
 let adminSocket: AdminSocket | null = null;
-let stopStatistics = () => {};
+let stopUpkeep = () => {};
 let stopping = false;
 
 /** Waits for the database and migrates it; false if a shutdown came first. Retries while it is unreachable. */
@@ -92,7 +93,9 @@ async function start(): Promise<void> {
   logger.info({ port }, 'health checks answering; preparing the database');
   noteWhereEmbeddedDataLives();
   if (!(await prepareDatabase())) return;
-  stopStatistics = keepStatistics(deps.db, logger);
+  // What autovacuum and the checkpointer would do on a PostgreSQL server (no-ops there).
+  const stops = [keepStatistics(deps.db, logger), keepCheckpoints(deps.db, logger)];
+  stopUpkeep = () => stops.forEach((stop) => stop());
   app = createApp(deps, boot.httpObjects);
   boot.serve(app);
   adminSocket = await openAdminSocket(deps);
@@ -112,7 +115,7 @@ async function shutdown(signal: string): Promise<void> {
     // REST requests still running get a moment to answer; then their connections are cut.
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     boot.cutConnections();
-    stopStatistics();
+    stopUpkeep();
     await closeDeps(deps);
     process.exit(0);
   } catch (err) {
