@@ -7,7 +7,7 @@ import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { createApp, type App } from './app.js';
 import { createLogger } from './logger.js';
 import { migrateToLatest } from './db/migrate.js';
-import { keepStatistics } from './db/statistics.js';
+import { keepVacuumed } from './db/vacuum.js';
 import { keepCheckpoints } from './db/checkpoints.js';
 import { StartRefusedError } from './db/data-dir-lock.js';
 import { BootServer } from './ops/boot-server.js';
@@ -94,7 +94,7 @@ async function start(): Promise<void> {
   noteWhereEmbeddedDataLives();
   if (!(await prepareDatabase())) return;
   // What autovacuum and the checkpointer would do on a PostgreSQL server (no-ops there).
-  const stops = [keepStatistics(deps.db, logger), keepCheckpoints(deps.db, logger)];
+  const stops = [keepVacuumed(deps.db, logger), keepCheckpoints(deps.db, logger)];
   stopUpkeep = () => stops.forEach((stop) => stop());
   app = createApp(deps, boot.httpObjects);
   boot.serve(app);

@@ -57,8 +57,8 @@ describe('group commit: the plans a connection keeps use indexes on a young data
     const conversations = Array.from({ length: 4 }, () => randomUUID());
     await knex('conversations').insert(conversations.map((id) => ({ id, project_id: projectId, lead_id: leadId, status: 'unassigned', last_seq: 0 })));
     // Statistics of a young database, as the embedded server takes them at start
-    // (src/db/statistics.ts) and autovacuum soon after the first writes: every table tiny.
-    await knex.raw('analyze');
+    // (src/db/vacuum.ts) and autovacuum soon after the first writes: every table tiny.
+    await knex.raw('vacuum (analyze)');
 
     const sent: { conversation_id: string; client_message_id: string }[] = [];
     await knex.transaction(async (trx) => {

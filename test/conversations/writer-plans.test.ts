@@ -1,6 +1,6 @@
 /**
  * The group commit's statements use their indexes on the embedded database (PGlite has no
- * autovacuum; src/db/statistics.ts ANALYZEs it): with thousands of conversations and messages
+ * autovacuum; src/db/vacuum.ts ANALYZEs it): with thousands of conversations and messages
  * stored, no statement of a batch (the two inside pingstreams_write_messages) scans messages,
  * conversations, visitors, members or participants.
  */
@@ -65,8 +65,8 @@ describe('group commit plans on the embedded database', function () {
          join (select id, row_number() over () n from agents where email like 'bulk-%') a on a.n = c.n`,
       [projectId, conversationId],
     );
-    // What src/db/statistics.ts does at start and every 10 minutes.
-    await knex.raw('analyze');
+    // What src/db/vacuum.ts does at start and every 10 minutes.
+    await knex.raw('vacuum (analyze)');
 
     const seen: Statement[] = [];
     const listener = (q: { sql: string; bindings?: unknown[] }) => seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
