@@ -25,7 +25,7 @@ describe('embedded database: vacuum and planner statistics', () => {
   it('analyzes at start and again on its interval, so new tables and rows get statistics', async () => {
     await db.knex.raw(`insert into projects (id, name, identity_secret) values (gen_random_uuid(), 'stats', 'x')`);
     expect(await statsOf('projects')).to.equal(0);
-    const stop = keepVacuumed(db, pino({ level: 'silent' }), 100);
+    const stop = keepVacuumed(db, pino({ level: 'silent' }), { everyMs: 100, growthCheckMs: 3_600_000 });
     try {
       for (let i = 0; i < 100 && (await statsOf('projects')) === 0; i++) await sleep(20);
       expect(await statsOf('projects')).to.be.greaterThan(0);
@@ -35,6 +35,30 @@ describe('embedded database: vacuum and planner statistics', () => {
       const reltuples = async () => Number((await db.knex.raw(`select reltuples::int as n from pg_class where relname = 'leads'`)).rows[0].n);
       for (let i = 0; i < 100 && (await reltuples()) < 500; i++) await sleep(20);
       expect(await reltuples()).to.equal(500);
+    } finally {
+      stop();
+    }
+  });
+
+  it('analyzes a table that has doubled since its statistics without waiting for the next round', async () => {
+    const project = (await db.knex('projects').first('id')).id;
+    await db.knex.raw('analyze leads');
+    const reltuples = async () => Number((await db.knex.raw(`select reltuples::int as n from pg_class where relname = 'leads'`)).rows[0].n);
+    const analyzed = await reltuples();
+    const stop = keepVacuumed(db, pino({ level: 'silent' }), { everyMs: 3_600_000, growthCheckMs: 50 });
+    try {
+      // The VACUUM at start runs first: wait for it, then grow the table while only the growth check can see it.
+      for (let i = 0; i < 100 && (await reltuples()) !== analyzed; i++) await sleep(20);
+      await sleep(200);
+      // A tenth more rows: not doubled, so no ANALYZE yet.
+      await db.knex.raw(`insert into leads (id, project_id, email) select gen_random_uuid(), ?, 'g' || g || '@example.com' from generate_series(1, ?) g`, [project, Math.ceil(analyzed / 10)]);
+      await sleep(300);
+      expect(await reltuples()).to.equal(analyzed);
+      // Ten times as many: doubled, analyzed within a few checks.
+      await db.knex.raw(`insert into leads (id, project_id, email) select gen_random_uuid(), ?, 'h' || g || '@example.com' from generate_series(1, ?) g`, [project, analyzed * 10]);
+      const grown = Math.ceil(analyzed / 10) + analyzed * 11;
+      for (let i = 0; i < 100 && (await reltuples()) !== grown; i++) await sleep(20);
+      expect(await reltuples()).to.equal(grown);
     } finally {
       stop();
     }
@@ -54,7 +78,7 @@ describe('embedded database: vacuum and planner statistics', () => {
     // 0, so that 300 transactions stand for those millions. PGlite has one session: the SETs hold.
     await db.knex.raw('set vacuum_freeze_table_age = 0');
     await db.knex.raw('set vacuum_freeze_min_age = 0');
-    const stop = keepVacuumed(db, pino({ level: 'silent' }), 100);
+    const stop = keepVacuumed(db, pino({ level: 'silent' }), { everyMs: 100, growthCheckMs: 3_600_000 });
     try {
       for (let i = 0; i < 100 && (await xidAge('leads')) >= before; i++) await sleep(20);
       expect(await xidAge('leads')).to.be.lessThan(before - 250);
