@@ -13,7 +13,7 @@ import { loadLeads, measureLeads, type LeadsResult } from './leads.js';
 import { meanBatch, readBatchSize } from './metrics.js';
 import { parseOptions } from './options.js';
 import { spawnEmbeddedServer, spawnPostgresServer, spawnRelay, type ServerUnderTest } from './servers.js';
-import { cpuMicrosOf, fmt, loadAverage, percentile, quietMachine } from './stats.js';
+import { cpuMicrosOf, cpuMicrosOfCommands, fmt, loadAverage, percentile, quietMachine } from './stats.js';
 import { loadMessagesEmbedded, loadMessagesPostgres, PER_CONVERSATION } from './stored.js';
 import { Targets } from './targets.js';
 
@@ -62,23 +62,27 @@ async function startBaseline(): Promise<Baseline> {
   };
 }
 
-/** One side's rounds, with its server's CPU over them. */
+/** One side's rounds, with its server's CPU over them (and, with `servicesCpu`, the CPU of the services it uses). */
 class Side {
   readonly rounds: ChatRound[] = [];
   private cpuMicros = 0;
+  private servicesMicros = 0;
 
   constructor(
     readonly pid: number,
     readonly pairs: Pair[],
+    private readonly servicesCpu: (() => number) | null = null,
   ) {}
 
   /** One round of perConversation messages; with `atLeast`, more of them until that many seconds have passed. */
   async round(perConversation: number, atLeast = 0): Promise<void> {
     const before = cpuMicrosOf(this.pid);
+    const servicesBefore = this.servicesCpu?.() ?? 0;
     const started = performance.now();
     do this.rounds.push(await chatRound(this.pairs, perConversation));
     while ((performance.now() - started) / 1000 < atLeast);
     this.cpuMicros += cpuMicrosOf(this.pid) - before;
+    this.servicesMicros += (this.servicesCpu?.() ?? 0) - servicesBefore;
   }
 
   /** How long its rounds took on average, in seconds. */
@@ -92,6 +96,11 @@ class Side {
 
   cpuPerMessage(): number {
     return this.cpuMicros / this.rounds.reduce((messages, round) => messages + round.messages, 0);
+  }
+
+  /** The server's CPU and its services' (PostgreSQL, Redis) per message: the whole cost of one. */
+  totalCpuPerMessage(): number {
+    return (this.cpuMicros + this.servicesMicros) / this.rounds.reduce((messages, round) => messages + round.messages, 0);
   }
 
   /** Each round's msg/s, lowest, median and highest: how much the side moved within the phase. */
@@ -120,6 +129,8 @@ async function alternate(ours: Side, relay: Side | null): Promise<void> {
 interface ServerFigures {
   chat: ChatResult;
   meanBatch: number;
+  /** CPU per message of the server and of the PostgreSQL and Redis it uses (embedded: the server alone, PGlite is in it). */
+  cpuPerMessage: number;
   /** The relay's rounds interleaved with this phase's; null without the relay phase. */
   relay: ChatResult | null;
 }
@@ -148,7 +159,8 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   await settle(label);
   await warmUp(pairs);
   const before = await readBatchSize(server.url);
-  const ours = new Side(server.pid, pairs);
+  // On PostgreSQL + Redis their processes' CPU counts too: the per-message cost is theirs as much as ours.
+  const ours = new Side(server.pid, pairs, server.kind === 'postgres' ? () => cpuMicrosOfCommands(['postgres', 'redis-server']) : null);
   const relay = baseline ? new Side(baseline.pid, baseline.pairs) : null;
   await alternate(ours, relay);
   const batch = meanBatch(before, await readBatchSize(server.url));
@@ -156,7 +168,10 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   const chat = ours.result();
   chatLine(`pingstreams ${label}`, chat);
   // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
-  say(`pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message`);
+  say(
+    `pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message` +
+      (server.kind === 'postgres' ? `, with PostgreSQL's and Redis's ${fmt(ours.totalCpuPerMessage(), 0)} µs` : ''),
+  );
   const relayChat = relay?.result() ?? null;
   say(`pingstreams ${label}: ${ours.roundSpread()}`);
   if (relay && relayChat) {
@@ -164,7 +179,7 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
     say(`relay beside ${label}: server CPU ${fmt(relay.cpuPerMessage(), 0)} µs per message; ${label} ÷ relay ${fmt(chat.perSecond / relayChat.perSecond, 3)}`);
     say(`relay beside ${label}: ${relay.roundSpread()}`);
   }
-  return { chat, meanBatch: batch, relay: relayChat };
+  return { chat, meanBatch: batch, cpuPerMessage: ours.totalCpuPerMessage(), relay: relayChat };
 }
 
 async function main(): Promise<void> {
@@ -355,11 +370,20 @@ function comparePhases(name: string, phase: ServerFigures, reference: ServerFigu
   targets.check(phase.relay && reference.relay ? `${name}, each ÷ its relay` : name, besideRelay(phase) / besideRelay(reference), '>=', bound);
 }
 
-/** Flat cost: as many messages per second beside the stored ones as on the empty database. */
+/**
+ * Flat cost: a message costs no more CPU beside the stored ones than on the empty database (the
+ * server's, and on PostgreSQL + Redis theirs too), at most a quarter more. Until the fifteenth
+ * round the target was msg/s, each phase over the relay beside it, ≥ 0.8: it carried the relay's
+ * drift between two phases minutes apart twice (0.697 with the raw msg/s at 0.959 and the CPU
+ * per message 219 → 223 µs), so it is printed beside it now, not judged.
+ */
 function judgeStored(name: string, empty: ServerFigures | null, stored: StoredFigures | null): void {
   if (!empty || !stored) return;
   targets.check(`${name} + ${short(stored.stored)} stored: no failed sends, all delivered`, stored.chat.errors + stored.chat.undelivered, '=', 0);
-  comparePhases(`${name}: msg/s with ${short(stored.stored)} stored ÷ empty database`, stored, empty, 0.8);
+  const label = `${name}: msg/s with ${short(stored.stored)} stored ÷ empty database`;
+  targets.info(`${label}, raw`, stored.chat.perSecond / empty.chat.perSecond);
+  if (stored.relay && empty.relay) targets.info(`${label}, each ÷ its relay`, besideRelay(stored) / besideRelay(empty));
+  targets.check(`${name}: CPU per message with ${short(stored.stored)} stored ÷ empty database`, stored.cpuPerMessage / empty.cpuPerMessage, '<=', 1.25);
 }
 
 main().catch((err) => {

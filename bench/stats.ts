@@ -27,6 +27,29 @@ export function cpuMicrosOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/**
+ * CPU time (user + system) of every process running one of `commands` (their /proc comm), and of
+ * the children those have waited for, in microseconds: for `postgres`, the postmaster's reaped
+ * backends too, so that a backend that exits during a measurement still counts.
+ */
+export function cpuMicrosOfCommands(commands: string[]): number {
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (!commands.includes(comm)) continue;
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return ticks * 10_000;
+}
+
 /** The whole machine's busy and total CPU ticks so far (Linux /proc/stat, all cores). */
 function machineTicks(): { busy: number; total: number } {
   const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
