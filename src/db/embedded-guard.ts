@@ -15,8 +15,12 @@ import { StartRefusedError } from './data-dir-lock.js';
 /** Free space below which writes are refused: room for a new 16 MB WAL segment, a checkpoint and a batch in flight. */
 export const DISK_RESERVE_BYTES = 64 * 1024 * 1024;
 
-/** Statements that may still run on a nearly full disk: they write at most a little WAL. */
-const READS = /^\s*(select|show|explain|begin|commit|rollback|savepoint|release|set)\b/i;
+/**
+ * Statements that may still run on a nearly full disk: they write at most a little WAL. A
+ * checkpoint too (src/db/checkpoints.ts): one WAL record, into pages already on the disk, and
+ * afterwards PostgreSQL removes or recycles the WAL segments it no longer needs.
+ */
+const READS = /^\s*(select|show|explain|begin|commit|rollback|savepoint|release|set|checkpoint)\b/i;
 /** A select that writes: the message group commit's function (migrations/…_message_batch_function.ts). */
 const WRITING_FUNCTIONS = /\bpingstreams_write_messages\s*\(/i;
 const isRead = (sql: string) => READS.test(sql) && !WRITING_FUNCTIONS.test(sql);

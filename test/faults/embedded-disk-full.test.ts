@@ -10,6 +10,7 @@
  *   recovers every committed row from the WAL.
  * Only in the embedded run.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -49,6 +50,28 @@ if (!usingPostgres()) {
       disk?.remove();
     });
     afterEach(() => disk.free());
+
+    it('below the reserve a CHECKPOINT still runs (it frees WAL), while writes are refused', async () => {
+      const folder = path.join(disk.dir, 'checkpoint');
+      const db = openDatabase({ kind: 'pglite', dataDir: folder });
+      try {
+        await db.knex.raw('create table filler (body text)');
+        await db.knex.raw(`insert into filler select repeat('x', 1000) from generate_series(1, 10000)`);
+        disk.fill(DISK_RESERVE_BYTES - 16 * MB);
+        const refused = await db.knex.raw(`insert into filler values ('one more')`).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(toAppError(refused).code).to.equal('UNAVAILABLE');
+        const redo = async (): Promise<string> => (await db.knex.raw('select redo_lsn::text as lsn from pg_control_checkpoint()')).rows[0].lsn;
+        const before = await redo();
+        await db.knex.raw('checkpoint');
+        expect(await redo()).to.not.equal(before);
+      } finally {
+        await db.close();
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    });
 
     it('running: below the reserve sends answer UNAVAILABLE and reads still work; freed, the same send succeeds; nothing is lost', async () => {
       const server = await start();
