@@ -17,6 +17,7 @@
  *   npx tsx bench/batch-function.ts --previous=20261203090000_message_batch_function
  *   npx tsx bench/batch-function.ts --analyze-empty    # ANALYZE once the conversations exist, before any message
  *   npx tsx bench/batch-function.ts --upkeep           # PGlite: keepVacuumed running, as in the embedded server
+ *   npx tsx bench/batch-function.ts --stored=1000000   # the latest body, empty database against one beside stored messages
  *
  * With --analyze-empty the cost per message grows round after round on both databases (PGlite:
  * 197 → 495 µs over 8 rounds): the generic plan the function keeps, made from statistics that say
@@ -43,6 +44,7 @@ import { MIGRATIONS_DIR } from '../src/db/migration-source.js';
 // The statement the writer sends.
 import { WRITE_SQL } from '../src/conversations/message-writer.js';
 import { throwawayDatabase } from './servers.js';
+import { load as loadStored } from './stored.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,9 +55,11 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '43' },
     'analyze-empty': { type: 'boolean', default: false },
     upkeep: { type: 'boolean', default: false },
+    stored: { type: 'string', default: '0' },
   },
 });
 const rounds = Number(args.rounds);
+const stored = Number(args.stored);
 const batches = Number(args.batches);
 const size = Number(args.size);
 
@@ -72,7 +76,7 @@ interface Side {
   drop(): Promise<void>;
 }
 
-async function open(name: string, previous: boolean): Promise<Side> {
+async function open(name: string, previous: boolean, storedMessages = 0): Promise<Side> {
   let db: Database;
   let url = '';
   let drop = async () => {};
@@ -96,6 +100,18 @@ async function open(name: string, previous: boolean): Promise<Side> {
   await k('visitors').insert({ id: visitorId, project_id: projectId, lead_id: leadId });
   const conversations = Array.from({ length: 100 }, () => randomUUID());
   await k('conversations').insert(conversations.map((id) => ({ id, project_id: projectId, lead_id: leadId })));
+  if (storedMessages > 0) {
+    // Another project's history, as the bench's stored phase loads it (its loader wants an owner).
+    const [otherProject, owner] = [randomUUID(), randomUUID()];
+    await k('projects').insert({ id: otherProject, name: 'stored', identity_secret: randomUUID() });
+    await k('agents').insert({ id: owner, email: `owner-${owner}@example.test`, fullname: 'Owner', password_hash: 'x' });
+    await k('project_members').insert({ project_id: otherProject, agent_id: owner, role: 'owner' });
+    const started = performance.now();
+    // The loader's statements name one parameter, $1, as often as they need it; knex binds `?`s in order.
+    const run = (sql: string, params: unknown[]) => k.raw(sql.replace(/\$1/g, '?'), Array.from(sql.match(/\$1/g) ?? [], () => params[0] as Knex.Value));
+    await loadStored(run, otherProject, storedMessages);
+    console.log(`${name}: ${storedMessages} messages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
   // Statistics taken now would say `messages` is empty (see --analyze-empty above).
   if (args['analyze-empty']) await k.raw('analyze');
   if (!args.database) {
@@ -159,9 +175,10 @@ async function round(side: Side): Promise<number> {
   return (seconds * 1e6) / (batches * size);
 }
 
-const sides = [await open('latest', false), await open('previous', true)];
+// With --stored: the latest body on an empty database and beside the stored messages (the loader ends with VACUUM (ANALYZE); with --upkeep both sides get the server's).
+const sides = stored > 0 ? [await open('empty', false), await open('stored', false, stored)] : [await open('latest', false), await open('previous', true)];
 const results = new Map<string, number[]>(sides.map((s) => [s.name, []]));
-console.log(`batch function: ${args.database ? 'PostgreSQL backend CPU' : 'PGlite in memory, wall time'}, ${rounds} rounds of ${batches} batches of ${size} messages; previous = ${args.previous}`);
+console.log(`batch function: ${args.database ? 'PostgreSQL backend CPU' : 'PGlite in memory, wall time'}, ${rounds} rounds of ${batches} batches of ${size} messages; ` + (stored > 0 ? `empty database against ${stored} stored messages` : `previous = ${args.previous}`));
 try {
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? sides : [...sides].reverse()) results.get(side.name)!.push(await round(side));

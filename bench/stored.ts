@@ -18,7 +18,7 @@ import { ROOT } from './servers.js';
 export const PER_CONVERSATION = 1_000;
 
 /** Runs one statement with $1… placeholders. */
-type Run = (sql: string, params: unknown[]) => Promise<unknown>;
+export type Run = (sql: string, params: unknown[]) => Promise<unknown>;
 
 /**
  * Loads `total` messages into new conversations of `projectId`, each with its own lead and
@@ -26,7 +26,7 @@ type Run = (sql: string, params: unknown[]) => Promise<unknown>;
  * join without reading back; last_seq matches the loaded seqs and client_message_id is unique per
  * conversation, as the writer's probe and unique index expect.
  */
-async function load(run: Run, projectId: string, total: number): Promise<void> {
+export async function load(run: Run, projectId: string, total: number): Promise<void> {
   if (!Number.isSafeInteger(total) || total < 1) throw new Error(`cannot load ${total} messages`);
   const conversations = Math.ceil(total / PER_CONVERSATION);
   // Counts are integers written into the SQL; $1 is the project id. Row c's ids are md5(project:kind:c).
