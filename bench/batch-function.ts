@@ -29,7 +29,6 @@
  * does, and each table that doubles is analyzed again): 153–222 µs over 8 rounds, no growth
  * (the rounds' wall time includes those ANALYZEs).
  */
-import fs from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -44,6 +43,7 @@ import { MIGRATIONS_DIR } from '../src/db/migration-source.js';
 // The statement the writer sends.
 import { WRITE_SQL } from '../src/conversations/message-writer.js';
 import { throwawayDatabase } from './servers.js';
+import { cpuMicrosOf } from './stats.js';
 import { load as loadStored } from './stored.js';
 
 const { values: args } = parseArgs({
@@ -126,10 +126,7 @@ async function open(name: string, previous: boolean, storedMessages = 0): Promis
   const pid = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
   const sql = WRITE_SQL.replace('?', '$1');
   const write = (body: string) => client.query({ name: 'write', text: sql, values: [body] }) as unknown as Promise<{ rows: [{ answers: [string][] }] }>;
-  const cpu = () => {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
+  const cpu = () => cpuMicrosOf(pid) / 1e6;
   const close = async () => {
     await client.end();
     await db.close();

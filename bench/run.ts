@@ -167,7 +167,7 @@ async function serverChat(server: ServerUnderTest, baseline: Baseline | null, la
   await endPingstreamsPairs(pairs);
   const chat = ours.result();
   chatLine(`pingstreams ${label}`, chat);
-  // The server process's own CPU per message (on PostgreSQL + Redis, their work is not in it): steadier than msg/s on shared cores.
+  // The server process's own CPU per message, and on PostgreSQL + Redis with theirs: steadier than msg/s on shared cores.
   say(
     `pingstreams ${label}: mean group-commit batch ${fmt(batch, 2)} messages, server CPU ${fmt(ours.cpuPerMessage(), 0)} µs per message` +
       (server.kind === 'postgres' ? `, with PostgreSQL's and Redis's ${fmt(ours.totalCpuPerMessage(), 0)} µs` : ''),

@@ -21,9 +21,15 @@ export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(di
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A /proc/<pid>/stat line: the command (comm) and the fields after it (fields[11] is utime, as in proc(5) field 14). */
+function parseStat(stat: string): { comm: string; fields: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 /** CPU time (user + system) a process has used so far, in microseconds (Linux /proc; clock ticks of 10 ms). */
 export function cpuMicrosOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const { fields } = parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
@@ -42,9 +48,8 @@ export function cpuMicrosOfCommands(commands: string[]): number {
     } catch {
       continue; // gone meanwhile
     }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const { comm, fields } = parseStat(stat);
     if (!commands.includes(comm)) continue;
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return ticks * 10_000;
