@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from './connect.js';
+import { every } from './every.js';
 
 export interface CheckpointPolicy {
   /** How often the WAL written since the last checkpoint is looked at. */
@@ -44,30 +45,15 @@ export function keepCheckpoints(db: Database, logger: Logger, policy: Checkpoint
   let lastAt = Date.now();
   // Where the WAL ended right after the last checkpoint: anything past it was written since.
   let lastEnd: string | null = null;
-  let running = false;
-  let stopped = false;
-  const tick = async () => {
-    if (running || stopped) return;
-    running = true;
-    try {
-      const before = await walPosition(db);
-      const cause = before.sinceRedo >= policy.maxWalBytes ? 'wal' : before.lsn !== lastEnd && Date.now() - lastAt >= policy.timeoutMs ? 'time' : null;
-      if (!cause) return;
-      const started = performance.now();
-      await db.knex.raw('checkpoint');
-      lastAt = Date.now();
-      lastEnd = (await walPosition(db)).lsn;
-      logger.debug({ cause, walBytes: before.sinceRedo, ms: Math.round(performance.now() - started) }, 'embedded database checkpointed');
-    } catch (err) {
-      logger.warn({ err }, 'checkpoint of the embedded database failed');
-    } finally {
-      running = false;
-    }
+  const checkpointIfDue = async () => {
+    const before = await walPosition(db);
+    const cause = before.sinceRedo >= policy.maxWalBytes ? 'wal' : before.lsn !== lastEnd && Date.now() - lastAt >= policy.timeoutMs ? 'time' : null;
+    if (!cause) return;
+    const started = performance.now();
+    await db.knex.raw('checkpoint');
+    lastAt = Date.now();
+    lastEnd = (await walPosition(db)).lsn;
+    logger.debug({ cause, walBytes: before.sinceRedo, ms: Math.round(performance.now() - started) }, 'embedded database checkpointed');
   };
-  const timer = setInterval(() => void tick(), policy.checkEveryMs);
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return every(policy.checkEveryMs, checkpointIfDue, (err) => logger.warn({ err }, 'checkpoint of the embedded database failed'));
 }

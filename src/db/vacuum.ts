@@ -23,6 +23,7 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from './connect.js';
+import { every } from './every.js';
 
 export interface VacuumSchedule {
   /** VACUUM (ANALYZE) of the whole database this often. */
@@ -42,21 +43,6 @@ const GROWN_TABLES = `
 /** On PGlite: keep it vacuumed and its statistics current (see above); a no-op elsewhere. Returns a stop function. */
 export function keepVacuumed(db: Database, logger: Logger, schedule: VacuumSchedule = VACUUM_SCHEDULE): () => void {
   if (db.kind === 'postgres') return () => {};
-  // One at a time: a growth check does not start while a VACUUM runs, nor the other way round,
-  // and a job already waiting is not queued twice.
-  let busy: Promise<void> = Promise.resolve();
-  const waiting = new Set<() => Promise<void>>();
-  let stopped = false;
-  const serially = (job: () => Promise<void>) => {
-    if (waiting.has(job)) return;
-    waiting.add(job);
-    busy = busy
-      .then(() => {
-        waiting.delete(job);
-        return stopped ? undefined : job();
-      })
-      .catch((err: unknown) => logger.warn({ err }, 'vacuum of the embedded database failed'));
-  };
   const vacuum = async () => {
     await db.knex.raw('vacuum (analyze)');
     logger.debug('embedded database vacuumed and analyzed');
@@ -66,11 +52,8 @@ export function keepVacuumed(db: Database, logger: Logger, schedule: VacuumSched
     for (const { name } of rows) await db.knex.raw(`analyze ${name}`);
     if (rows.length > 0) logger.debug({ tables: rows.map((r) => r.name) }, 'embedded database: grown tables analyzed');
   };
-  serially(vacuum);
-  const timers = [setInterval(() => serially(vacuum), schedule.everyMs), setInterval(() => serially(analyzeGrown), schedule.growthCheckMs)];
-  for (const timer of timers) timer.unref();
-  return () => {
-    stopped = true;
-    timers.forEach((timer) => clearInterval(timer));
-  };
+  // PGlite runs one statement at a time: a growth check that comes during a VACUUM waits for it.
+  const onError = (err: unknown) => logger.warn({ err }, 'vacuum of the embedded database failed');
+  const stops = [every(schedule.everyMs, vacuum, onError, { now: true }), every(schedule.growthCheckMs, analyzeGrown, onError)];
+  return () => stops.forEach((stop) => stop());
 }
