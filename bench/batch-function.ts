@@ -4,7 +4,8 @@
  * migrated to the latest, the second then given the earlier body by running that migration's
  * `up` again. Each is fed the same kind of batch (43 visitor messages to as many of 100
  * conversations, access checked, as in the bench's chat phase) through WRITE_SQL's statement,
- * in alternated rounds, and the time per message is printed per round with the median.
+ * in alternated rounds, and the time per message is printed per round with the median, and the
+ * WAL written per message (pg_current_wal_lsn before and after each round).
  *
  * On the embedded database (PGlite in memory, the default) PostgreSQL runs on this thread: the
  * wall time of the calls is its CPU. On PostgreSQL (`--database=postgres://…`, two throwaway
@@ -18,6 +19,10 @@
  *   npx tsx bench/batch-function.ts --analyze-empty    # ANALYZE once the conversations exist, before any message
  *   npx tsx bench/batch-function.ts --upkeep           # PGlite: keepVacuumed running, as in the embedded server
  *   npx tsx bench/batch-function.ts --stored=1000000   # the latest body, empty database against one beside stored messages
+ *
+ * With --stored the load ends with a CHECKPOINT, as the bench's stored phase does: the rounds
+ * after it write each page of the random-keyed primary key whole into the WAL on its first change
+ * (PGlite: 3,912 then 1,505 bytes a message in the first two rounds, then ~750 as on the empty side).
  *
  * With --analyze-empty the cost per message grows round after round on both databases (PGlite:
  * 197 → 495 µs over 8 rounds): the generic plan the function keeps, made from statistics that say
@@ -110,6 +115,8 @@ async function open(name: string, previous: boolean, storedMessages = 0): Promis
     // The loader's statements name one parameter, $1, as often as they need it; knex binds `?`s in order.
     const run = (sql: string, params: unknown[]) => k.raw(sql.replace(/\$1/g, '?'), Array.from(sql.match(/\$1/g) ?? [], () => params[0] as Knex.Value));
     await loadStored(run, otherProject, storedMessages);
+    // As the bench's stored phase does: its dirty pages written out now, not during the rounds.
+    await k.raw('checkpoint');
     console.log(`${name}: ${storedMessages} messages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   // Statistics taken now would say `messages` is empty (see --analyze-empty above).
@@ -155,10 +162,17 @@ function batch(side: Side): string {
   );
 }
 
-/** µs per message for `batches` batches. */
+const walBytes = new Map<string, number[]>();
+async function walLsn(side: Side): Promise<string> {
+  const { rows } = await side.db.knex.raw('select pg_current_wal_lsn()::text as lsn');
+  return rows[0].lsn;
+}
+
+/** µs per message for `batches` batches (and the WAL bytes per message, into walBytes). */
 async function round(side: Side): Promise<number> {
   const bodies = Array.from({ length: batches }, () => batch(side));
   for (let i = 0; i < 10; i++) await side.write(batch(side));
+  const lsnBefore = await walLsn(side);
   const wall = performance.now();
   const cpu = side.cpu?.() ?? 0;
   for (const body of bodies) {
@@ -169,6 +183,9 @@ async function round(side: Side): Promise<number> {
     if (rows[0].answers.some(([outcome]) => outcome !== 'created')) throw new Error(`${side.name}: a message was not created`);
   }
   const seconds = side.cpu ? side.cpu() - cpu : (performance.now() - wall) / 1000;
+  const { rows } = await side.db.knex.raw('select pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn)::float8 as bytes', [lsnBefore]);
+  if (!walBytes.has(side.name)) walBytes.set(side.name, []);
+  walBytes.get(side.name)!.push(rows[0].bytes / (batches * size));
   return (seconds * 1e6) / (batches * size);
 }
 
@@ -186,4 +203,5 @@ try {
 for (const [name, values] of results) {
   const sorted = [...values].sort((a, b) => a - b);
   console.log(`${name.padEnd(9)} µs per message: ${values.map((v) => v.toFixed(1)).join(' ')}   median ${sorted[sorted.length >> 1]!.toFixed(1)}`);
+  console.log(`${name.padEnd(9)} WAL bytes per message: ${walBytes.get(name)!.map((v) => v.toFixed(0)).join(' ')}`);
 }
