@@ -9,8 +9,21 @@
  * So this process asks, as the checkpointer would: once `maxWalBytes` of WAL are written since the
  * last checkpoint's redo point, or `timeoutMs` after the last one if anything was written since.
  * A checkpoint runs on PGlite's thread, which is this one: it holds the event loop while it
- * writes the dirty pages (measured: 12 ms after 10 MB of WAL, 145 ms after 200 MB), so the WAL
- * limit is kept small, to keep each one short.
+ * writes the dirty pages. So the limit is a trade. Each checkpoint makes the next change of every
+ * page write the whole page into the WAL once more (full_page_writes, kept: it is what protects
+ * a page half written when the power fails), and a message lands on a random page of the
+ * primary key's index (message ids are UUID v4): the closer the checkpoints, the more of a
+ * message's cost is whole pages, and the larger the table, the more pages there are to rewrite.
+ * Measured on PGlite on disk, 50-message batches of the group commit's statement, each cycle
+ * ending with its checkpoint (docs/performance.md, sixteenth round):
+ *
+ *   limit   empty database                    beside 1,000,000 messages
+ *   32 MB   91–95 µs/msg, 755–910 B of WAL    138–143 µs/msg, 3.5–3.8 kB; checkpoint 86–105 ms
+ *   128 MB  95–98 µs/msg, 802–939 B           113–115 µs/msg, 1.1–1.2 kB; checkpoint 216–249 ms
+ *   256 MB                                     108–110 µs/msg, 1.0–1.1 kB; checkpoint 339–342 ms
+ *
+ * 128 MB: most of the gain, a quarter of a second's pause every 100,000 messages or so, and a
+ * start after a crash that replays it in about a second (2.2 s to open after 128 MB, 1.3 s after 32).
  */
 import type { Logger } from 'pino';
 import type { Database } from './connect.js';
@@ -25,7 +38,7 @@ export interface CheckpointPolicy {
   timeoutMs: number;
 }
 
-export const CHECKPOINT_POLICY: CheckpointPolicy = { checkEveryMs: 5_000, maxWalBytes: 32 * 2 ** 20, timeoutMs: 5 * 60_000 };
+export const CHECKPOINT_POLICY: CheckpointPolicy = { checkEveryMs: 5_000, maxWalBytes: 128 * 2 ** 20, timeoutMs: 5 * 60_000 };
 
 interface WalPosition {
   /** Where the next WAL record goes. */
@@ -53,7 +66,7 @@ export function keepCheckpoints(db: Database, logger: Logger, policy: Checkpoint
     await db.knex.raw('checkpoint');
     lastAt = Date.now();
     lastEnd = (await walPosition(db)).lsn;
-    logger.debug({ cause, walBytes: before.sinceRedo, ms: Math.round(performance.now() - started) }, 'embedded database checkpointed');
+    logger.info({ cause, walBytes: before.sinceRedo, ms: Math.round(performance.now() - started) }, 'embedded database checkpointed');
   };
   return every(policy.checkEveryMs, checkpointIfDue, (err) => logger.warn({ err }, 'checkpoint of the embedded database failed'));
 }
