@@ -2,7 +2,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import type { Tenant } from './clients.js';
-import { percentile } from './stats.js';
+import { cpuMicrosOf, majorFaultsOf, percentile, stealMillis } from './stats.js';
 
 export interface LeadsResult {
   leads: number;
@@ -14,6 +14,10 @@ export interface LeadsResult {
   /** GET /healthz on the same server, timed the same way: what one request costs here with no query and no token. */
   floorP50: number;
   floorP99: number;
+  /** Over the measured email lookups: the server's CPU per lookup (µs), its major page faults, and the machine's steal (ms). */
+  emailServerCpu: number;
+  emailMajorFaults: number;
+  emailStealMs: number;
 }
 
 /** Adds leads to the tenant's project until it holds `total` (leads i: "Lead i", lead<i>@example.test). */
@@ -99,7 +103,7 @@ export const WARM_UP = { lookups: 5_000, searches: 100 };
  * ones, so that none of the measured rows is in PostgreSQL's cache because of it (at 1,000 it
  * goes round all of them).
  */
-export async function measureLeads(url: string, tenant: Tenant, leads: number, samples: number): Promise<Omit<LeadsResult, 'loadSeconds'>> {
+export async function measureLeads(url: string, serverPid: number, tenant: Tenant, leads: number, samples: number): Promise<Omit<LeadsResult, 'loadSeconds'>> {
   const path = `/v1/projects/${tenant.projectId}/leads`;
   const pick = (i: number) => 1 + ((i * 7919) % leads);
   const client = getter(url);
@@ -118,10 +122,13 @@ export async function measureLeads(url: string, tenant: Tenant, leads: number, s
       await floor();
     }
     for (let i = 0; i < WARM_UP.searches; i++) await search(unmeasured(i));
+    // What the server and the machine did during the lookups: a slow series shows whether the server worked more, waited for the disk, or the host took the CPUs.
+    const [cpu, faults, steal] = [cpuMicrosOf(serverPid), majorFaultsOf(serverPid), stealMillis()];
     const emails = await timed(samples, lookup);
+    const [emailServerCpu, emailMajorFaults, emailStealMs] = [(cpuMicrosOf(serverPid) - cpu) / samples, majorFaultsOf(serverPid) - faults, stealMillis() - steal];
     const floors = await timed(samples, floor);
     const searches = await timed(samples, search);
-    return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99), floorP50: percentile(floors, 50), floorP99: percentile(floors, 99) };
+    return { leads, emailP50: percentile(emails, 50), emailP99: percentile(emails, 99), searchP50: percentile(searches, 50), searchP99: percentile(searches, 99), floorP50: percentile(floors, 50), floorP99: percentile(floors, 99), emailServerCpu, emailMajorFaults, emailStealMs };
   } finally {
     client.close();
   }

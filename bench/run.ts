@@ -363,8 +363,8 @@ async function leadPhase(server: ServerUnderTest): Promise<LeadsResult[]> {
     const loadSeconds = await loadLeads(server.databaseUrl!, tenant.projectId, loaded, size);
     loaded = size;
     await settle(`leads ${size}`);
-    const r = { ...(await measureLeads(server.url, tenant, size, options.samples)), loadSeconds };
-    say(`leads ${size} (loaded in ${fmt(loadSeconds)} s): email p50 ${fmt(r.emailP50, 2)} ms p99 ${fmt(r.emailP99, 2)} ms, substring p50 ${fmt(r.searchP50, 2)} ms p99 ${fmt(r.searchP99, 2)} ms; GET /healthz on the same server p50 ${fmt(r.floorP50, 2)} ms p99 ${fmt(r.floorP99, 2)} ms`);
+    const r = { ...(await measureLeads(server.url, server.pid, tenant, size, options.samples)), loadSeconds };
+    say(`leads ${size} (loaded in ${fmt(loadSeconds)} s): email p50 ${fmt(r.emailP50, 2)} ms p99 ${fmt(r.emailP99, 2)} ms, substring p50 ${fmt(r.searchP50, 2)} ms p99 ${fmt(r.searchP99, 2)} ms; GET /healthz on the same server p50 ${fmt(r.floorP50, 2)} ms p99 ${fmt(r.floorP99, 2)} ms; during the lookups: server CPU ${fmt(r.emailServerCpu, 0)} µs per lookup, ${r.emailMajorFaults} major page faults, steal ${fmt(r.emailStealMs, 0)} ms`);
     results.push(r);
   }
   return results;

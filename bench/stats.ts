@@ -33,6 +33,17 @@ export function cpuMicrosOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** Major page faults of a process so far: pages it had to wait for the disk for (Linux /proc, proc(5) field 12). */
+export function majorFaultsOf(pid: number): number {
+  return Number(parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).fields[9]);
+}
+
+/** Time the machine's virtual CPUs waited for the host while they had work (steal, all cores), in ms (Linux /proc/stat). */
+export function stealMillis(): number {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (fields[7] ?? 0) * 10;
+}
+
 /**
  * CPU time (user + system) of every process running one of `commands` (their /proc comm), and of
  * the children those have waited for, in microseconds: for `postgres`, the postmaster's reaped
