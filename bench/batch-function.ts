@@ -49,7 +49,7 @@ import { MIGRATIONS_DIR } from '../src/db/migration-source.js';
 import { WRITE_SQL } from '../src/conversations/message-writer.js';
 import { throwawayDatabase } from './servers.js';
 import { cpuMicrosOf } from './stats.js';
-import { load as loadStored } from './stored.js';
+import { batchBody, loadHistory, openConversations, type WriteTarget } from './write-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -75,9 +75,7 @@ interface Side {
   write(body: string): Promise<{ rows: [{ answers: [string][] }] }>;
   /** The CPU seconds of the connection that runs the batches (null: this process's thread, timed by the wall clock). */
   cpu: (() => number) | null;
-  conversations: string[];
-  projectId: string;
-  visitorId: string;
+  target: WriteTarget;
   drop(): Promise<void>;
 }
 
@@ -99,22 +97,10 @@ async function open(name: string, previous: boolean, storedMessages = 0): Promis
     await migration.up(db.knex);
   }
   const k = db.knex;
-  const [projectId, leadId, visitorId] = [randomUUID(), randomUUID(), randomUUID()];
-  await k('projects').insert({ id: projectId, name: 'batch function', identity_secret: randomUUID() });
-  await k('leads').insert({ id: leadId, project_id: projectId });
-  await k('visitors').insert({ id: visitorId, project_id: projectId, lead_id: leadId });
-  const conversations = Array.from({ length: 100 }, () => randomUUID());
-  await k('conversations').insert(conversations.map((id) => ({ id, project_id: projectId, lead_id: leadId })));
+  const target = await openConversations(k, 'batch function');
   if (storedMessages > 0) {
-    // Another project's history, as the bench's stored phase loads it (its loader wants an owner).
-    const [otherProject, owner] = [randomUUID(), randomUUID()];
-    await k('projects').insert({ id: otherProject, name: 'stored', identity_secret: randomUUID() });
-    await k('agents').insert({ id: owner, email: `owner-${owner}@example.test`, fullname: 'Owner', password_hash: 'x' });
-    await k('project_members').insert({ project_id: otherProject, agent_id: owner, role: 'owner' });
     const started = performance.now();
-    // The loader's statements name one parameter, $1, as often as they need it; knex binds `?`s in order.
-    const run = (sql: string, params: unknown[]) => k.raw(sql.replace(/\$1/g, '?'), Array.from(sql.match(/\$1/g) ?? [], () => params[0] as Knex.Value));
-    await loadStored(run, otherProject, storedMessages);
+    await loadHistory(k, storedMessages);
     // As the bench's stored phase does: its dirty pages written out now, not during the rounds.
     await k.raw('checkpoint');
     console.log(`${name}: ${storedMessages} messages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -125,7 +111,7 @@ async function open(name: string, previous: boolean, storedMessages = 0): Promis
     // As the embedded server does from its start: VACUUM (ANALYZE) now, then tables that doubled analyzed (see --upkeep above).
     const stopUpkeep = args.upkeep ? keepVacuumed(db, pino({ level: 'silent' })) : () => {};
     const write = (body: string) => k.raw(WRITE_SQL, [body]) as Promise<{ rows: [{ answers: [string][] }] }>;
-    return { name, db, write, cpu: null, conversations, projectId, visitorId, drop: async () => { stopUpkeep(); await db.close(); await drop(); } };
+    return { name, db, write, cpu: null, target, drop: async () => { stopUpkeep(); await db.close(); await drop(); } };
   }
   // One connection of its own, whose backend is the one measured (clock ticks of 10 ms in /proc).
   const client = new pg.Client({ connectionString: url });
@@ -139,27 +125,7 @@ async function open(name: string, previous: boolean, storedMessages = 0): Promis
     await db.close();
     await drop();
   };
-  return { name, db, write, cpu, conversations, projectId, visitorId, drop: close };
-}
-
-let sent = 0;
-function batch(side: Side): string {
-  const start = (sent++ * size) % side.conversations.length;
-  return JSON.stringify(
-    Array.from({ length: size }, (_, i) => ({
-      i,
-      id: randomUUID(),
-      project_id: side.projectId,
-      conversation_id: side.conversations[(start + i) % side.conversations.length],
-      client_message_id: randomUUID(),
-      sender_type: 'visitor',
-      sender_id: side.visitorId,
-      text: `bench message ${i}`,
-      attributes: {},
-      private: false,
-      authorize: true,
-    })),
-  );
+  return { name, db, write, cpu, target, drop: close };
 }
 
 const walBytes = new Map<string, number[]>();
@@ -170,8 +136,8 @@ async function walLsn(side: Side): Promise<string> {
 
 /** µs per message for `batches` batches (and the WAL bytes per message, into walBytes). */
 async function round(side: Side): Promise<number> {
-  const bodies = Array.from({ length: batches }, () => batch(side));
-  for (let i = 0; i < 10; i++) await side.write(batch(side));
+  const bodies = Array.from({ length: batches }, () => batchBody(side.target, size));
+  for (let i = 0; i < 10; i++) await side.write(batchBody(side.target, size));
   const lsnBefore = await walLsn(side);
   const wall = performance.now();
   const cpu = side.cpu?.() ?? 0;

@@ -21,7 +21,6 @@
  *   npx tsx bench/checkpoint-distance.ts --crash --limits=32,128
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +30,7 @@ import { parseArgs, promisify } from 'node:util';
 import { openDatabase, type Database } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { WRITE_SQL } from '../src/conversations/message-writer.js';
-import { load } from './stored.js';
+import { batchBody, loadHistory, openConversations, type WriteTarget } from './write-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,56 +45,26 @@ const { values: args } = parseArgs({
 const MiB = 2 ** 20;
 const BATCH = 50;
 
-interface Target {
+interface Target extends WriteTarget {
   db: Database;
-  projectId: string;
-  visitorId: string;
-  conversations: string[];
 }
 
 /** A migrated database in `pgdata` with one project of 100 open conversations, beside `stored` messages of another. */
 async function prepare(pgdata: string, stored: number): Promise<Target> {
   const db = openDatabase({ kind: 'pglite', dataDir: pgdata });
-  const k = db.knex;
   await migrateToLatest(db);
-  const [projectId, leadId, visitorId] = [randomUUID(), randomUUID(), randomUUID()];
-  await k('projects').insert({ id: projectId, name: 'checkpoint distance', identity_secret: randomUUID() });
-  await k('leads').insert({ id: leadId, project_id: projectId });
-  await k('visitors').insert({ id: visitorId, project_id: projectId, lead_id: leadId });
-  const conversations = Array.from({ length: 100 }, () => randomUUID());
-  await k('conversations').insert(conversations.map((id) => ({ id, project_id: projectId, lead_id: leadId })));
+  const target = await openConversations(db.knex, 'checkpoint distance');
   if (stored > 0) {
-    // Another project's history, as the bench's stored phase loads it (its loader wants an owner).
-    const [other, owner] = [randomUUID(), randomUUID()];
-    await k('projects').insert({ id: other, name: 'stored', identity_secret: randomUUID() });
-    await k('agents').insert({ id: owner, email: `owner-${owner}@example.test`, fullname: 'Owner', password_hash: 'x' });
-    await k('project_members').insert({ project_id: other, agent_id: owner, role: 'owner' });
     const started = performance.now();
-    // The loader's statements name one parameter, $1, as often as they need it; knex binds `?`s in order.
-    await load((sql, params) => k.raw(sql.replace(/\$1/g, '?'), Array.from(sql.match(/\$1/g) ?? [], () => params[0] as string)), other, stored);
+    await loadHistory(db.knex, stored);
     console.log(`${stored} messages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
-  await k.raw('checkpoint');
-  return { db, projectId, visitorId, conversations };
+  await db.knex.raw('checkpoint');
+  return { db, ...target };
 }
 
-let sent = 0;
 async function writeBatch(t: Target): Promise<void> {
-  const body = JSON.stringify(
-    Array.from({ length: BATCH }, (_, i) => ({
-      i,
-      id: randomUUID(),
-      project_id: t.projectId,
-      conversation_id: t.conversations[sent++ % t.conversations.length],
-      client_message_id: randomUUID(),
-      sender_type: 'visitor',
-      sender_id: t.visitorId,
-      text: `bench message ${i}`,
-      attributes: {},
-      private: false,
-      authorize: true,
-    })),
-  );
+  const body = batchBody(t, BATCH);
   // A turn of the event loop per batch, as the group commit takes before each one.
   await nextTurn();
   await t.db.knex.raw(WRITE_SQL, [body]);
@@ -122,8 +91,8 @@ const folder = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pingstreams-checkpoi
 
 if (args['crash-writer']) {
   const t = await prepare(args['crash-writer'], 0);
-  await writeUntil(t, Number(args.mb) * MiB);
-  console.log(JSON.stringify({ messages: sent, walBytes: await sinceRedo(t.db) }));
+  const messages = await writeUntil(t, Number(args.mb) * MiB);
+  console.log(JSON.stringify({ messages, walBytes: await sinceRedo(t.db) }));
   // No close: the folder is left as a crash leaves it.
   process.exit(0);
 } else if (args.crash) {
